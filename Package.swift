@@ -1,0 +1,144 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Module map (dependencies point inward; only Transport touches C):
+//
+//   dojo-agent (DojoAgentCLI) ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
+//                                     ├──────────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
+//                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB
+//                                     └──────────► GRDB, swift-log, swift-service-lifecycle
+//   dojo-sim (DojoSimulatorCLI) ─► DojoSimulator ─► DojoProtocol, Hummingbird (NIO; never in dojo-agent)
+//   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol
+//
+// The daemon's closure must stay free of NIO: scripts/check-deps enforces it.
+
+let package = Package(
+    name: "dojo-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dojo-agent", targets: ["DojoAgentCLI"]),
+        .executable(name: "dojo-sim", targets: ["DojoSimulatorCLI"]),
+        .executable(name: "dojo-bench", targets: ["DojoBench"]),
+        .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
+        .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
+        .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
+        .library(name: "DojoAgentTesting", targets: ["DojoAgentTesting"]),
+        .library(name: "DojoSimulator", targets: ["DojoSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+    ],
+    targets: [
+        // The whole C fence for libwebsockets: module.modulemap + shim.h. Imported by Transport only.
+        .systemLibrary(
+            name: "CLibWebSockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev", "libssl-dev"])]
+        ),
+        .target(
+            name: "Transport",
+            dependencies: [
+                "CLibWebSockets",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "DojoProtocol"),
+        .target(name: "DojoAdapter", dependencies: ["DojoProtocol"]),
+        .target(
+            name: "DemoPOS",
+            dependencies: [
+                "DojoAdapter",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "DojoAgentCore",
+            dependencies: [
+                "DojoAdapter",
+                "DojoProtocol",
+                "DemoPOS",
+                "Transport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "DojoAgentTesting",
+            dependencies: ["DojoAdapter", "DojoProtocol"]
+        ),
+        .target(
+            name: "DojoSimulator",
+            dependencies: [
+                "DojoProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "DojoAgentCLI",
+            dependencies: [
+                "DojoAgentCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "DojoSimulatorCLI",
+            dependencies: [
+                "DojoSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "DojoBench",
+            dependencies: [
+                "DojoAgentCore",
+                "DojoSimulator",
+                "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["Transport", "DojoSimulator"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "DojoProtocolTests",
+            dependencies: ["DojoProtocol"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "DojoAgentCoreTests",
+            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+        ),
+        .testTarget(
+            name: "DojoSimulatorTests",
+            dependencies: ["DojoSimulator"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+        ),
+    ]
+)
+
+// Strictness for every Swift target of ours (swift-log's pattern): explicit existentials, explicit imports,
+// imports internal unless marked public (keeps C and NIO types out of public API), and warnings are errors.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.treatAllWarnings(as: .error))
+    target.swiftSettings = settings
+}
