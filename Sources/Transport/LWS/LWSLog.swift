@@ -1,0 +1,69 @@
+import CLibWebSockets
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bridges libwebsockets' process-wide log to swift-log, and lets a service thread capture the lines logged on it.
+///
+/// Why capture: libwebsockets 4.1 reports TLS failures with a useless `CONNECTION_ERROR` string
+/// ("connect SSL err 1: error:00000001…"); the real reason ("hostname mismatch", "unable to get local issuer
+/// certificate") only appears in its ERR/WARN log lines, which are emitted on the service thread that owns the
+/// connection. Each service thread registers a capture buffer; the emit callback appends to the buffer of the
+/// thread it runs on.
+enum LWSLog {
+    /// ERR | WARN. NOTICE would print two lines per context; INFO/DEBUG are for debugging lws itself
+    /// (set `DOJO_LWS_DEBUG=1` to get them at swift-log debug level).
+    private static let defaultMask: Int32 = LLL_ERR | LLL_WARN
+
+    private static let captures = PThreadLock<[UInt: [String]]>([:])
+
+    /// Installs the emit callback once per process. Must run before the first context is created.
+    static let install: Void = {
+        let debug = getenv("DOJO_LWS_DEBUG").map { String(cString: $0) == "1" } ?? false
+        let mask = debug ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO : defaultMask
+        lws_set_log_level(mask, lwsEmit)
+    }()
+
+    static let logger = Logger(label: "dojo.transport.lws")
+
+    /// Starts capturing lines logged on the calling thread.
+    static func beginCapture() {
+        let key = UInt(pthread_self())
+        captures.withLock { $0[key] = [] }
+    }
+
+    /// Stops capturing on the calling thread and returns what was captured.
+    @discardableResult
+    static func endCapture() -> [String] {
+        let key = UInt(pthread_self())
+        return captures.withLock { $0.removeValue(forKey: key) ?? [] }
+    }
+
+    /// The lines captured so far on the calling thread.
+    static func captured() -> [String] {
+        let key = UInt(pthread_self())
+        return captures.withLock { $0[key] ?? [] }
+    }
+
+    fileprivate static func emit(level: Int32, line: String) {
+        let key = UInt(pthread_self())
+        captures.withLock { buffers in
+            guard var lines = buffers[key] else { return }
+            if lines.count < 64 { lines.append(line) }
+            buffers[key] = lines
+        }
+        logger.debug("lws", metadata: ["lws.level": "\(level)", "lws.line": "\(line)"])
+    }
+}
+
+private func lwsEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line else { return }
+    var text = String(cString: line)
+    // lws lines look like "[2026/11/22 10:00:00:0000] E: message\n": keep the message.
+    if let marker = text.range(of: "] ") { text = String(text[marker.upperBound...]) }
+    while text.last == "\n" || text.last == "\r" { text.removeLast() }
+    LWSLog.emit(level: level, line: text)
+}

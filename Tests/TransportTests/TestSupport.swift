@@ -1,0 +1,106 @@
+import DojoSimulator
+import Foundation
+import Logging
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let testLogger: Logger = {
+    var logger = Logger(label: "transport-tests")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// Paths of the committed TLS test material (see scripts/gen-test-certs).
+enum TLSFixture {
+    static func path(_ name: String) -> String {
+        Bundle.module.url(forResource: "Fixtures/tls/\(name)", withExtension: nil)!.path
+    }
+
+    static var peer: WebSocketPeer.Configuration {
+        var configuration = WebSocketPeer.Configuration()
+        configuration.tls = .init(certificateChain: path("server.pem"), privateKey: path("server.key"))
+        configuration.logger = testLogger
+        return configuration
+    }
+}
+
+extension WebSocketPeer.Configuration {
+    static var quiet: Self {
+        var configuration = Self()
+        configuration.logger = testLogger
+        return configuration
+    }
+}
+
+/// Opens a connection to `peer`, hands the test both ends, and closes normally when `body` returns.
+func withConnectedPair<Result: Sendable>(
+    _ peer: WebSocketPeer,
+    path: String = "/ws",
+    headers: [(name: String, value: String)] = [],
+    configuration: WebSocketConfiguration = .init(),
+    _ body: (WebSocketConnection, PeerConnection) async throws -> Result
+) async throws -> Result {
+    let endpoint = try WebSocketEndpoint(url: peer.url(path: path), headers: headers)
+    return try await WebSocketClient.withConnection(to: endpoint, configuration: configuration, logger: testLogger) {
+        client in
+        guard let server = await peer.nextConnection() else { throw PeerError("the peer saw no connection") }
+        return try await body(client, server)
+    }
+}
+
+struct PeerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A bare TCP listener on 127.0.0.1:0 for handshake failure cases the WebSocket peer cannot produce: a server that
+/// accepts and never answers, or one that closes before answering.
+final class RawTCPServer: @unchecked Sendable {
+    // @unchecked Sendable: `fd` and `port` are immutable after init; the accept thread only reads them.
+    enum Behaviour {
+        /// Listen but never accept: the kernel completes the TCP handshake and buffers the request; no answer.
+        case neverAnswer
+        /// Accept, read the request, then close without a response.
+        case closeAfterRequest
+    }
+
+    let fd: Int32
+    let port: Int
+
+    init(_ behaviour: Behaviour) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PeerError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else { throw PeerError("bind/listen failed") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        if case .closeAfterRequest = behaviour {
+            let thread = Thread { [fd] in
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = read(client, &buffer, buffer.count)
+                close(client)
+            }
+            thread.start()
+        }
+    }
+
+    deinit {
+        shutdown(self.fd, Int32(SHUT_RDWR))
+        close(self.fd)
+    }
+}
