@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DojoProtocolTests",
-            dependencies: ["DojoProtocol"],
+            dependencies: ["DojoProtocol", "DojoAdapter"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -28,7 +28,10 @@ extension Cursor: JSONRepresentable {
         let object = try JSONObjectReader(json, path: path)
         let limit = try object.optionalInteger("limit")
         if let limit, !(1...Int64(Self.maximumLimit)).contains(limit) {
-            throw JSONField.failure(object.path(of: "limit"), "must be between 1 and \(Self.maximumLimit), got \(limit)")
+            throw JSONField.failure(
+                object.path(of: "limit"),
+                "must be between 1 and \(Self.maximumLimit), got \(limit)"
+            )
         }
         let before = try object.optionalString("before")
         let after = try object.optionalString("after")
