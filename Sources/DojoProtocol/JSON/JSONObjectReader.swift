@@ -177,8 +177,11 @@ enum JSONField {
         case .integer(let number):
             return number
         case .double(let number):
-            if number.rounded(.towardZero) == number, let exact = Int64(exactly: number) {
-                return exact
+            // Range check, then a plain conversion: `rounded()`/`Int64(exactly:)` would call libm's `trunc`, which
+            // a Foundation-free binary does not link.
+            if number >= -9_223_372_036_854_775_808.0, number < 9_223_372_036_854_775_808.0 {
+                let truncated = Int64(number)
+                if Double(truncated) == number { return truncated }
             }
             throw failure(path, "expected an integer, got \(number)")
         default:
