@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DojoProtocolTests",
-            dependencies: ["DojoProtocol"],
+            dependencies: ["DojoProtocol", "DojoAdapter"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

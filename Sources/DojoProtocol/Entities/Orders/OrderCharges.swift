@@ -1,0 +1,194 @@
+/// A payment recorded against an order.
+public struct Payment: Hashable, Sendable {
+    /// Amount paid, excluding tips, including any service charge.
+    public var paidAmount: Money
+    /// The Dojo payment intent behind it.
+    public var paymentIntentID: String?
+    /// Tip added to this payment (not in `paidAmount`).
+    public var tipsAmount: Money?
+
+    /// Creates a payment.
+    public init(paidAmount: Money, paymentIntentID: String? = nil, tipsAmount: Money? = nil) {
+        self.paidAmount = paidAmount
+        self.paymentIntentID = paymentIntentID
+        self.tipsAmount = tipsAmount
+    }
+}
+
+extension Payment: JSONRepresentable {
+    /// Decodes a payment.
+    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
+        let object = try JSONObjectReader(json, path: path)
+        self.init(
+            paidAmount: try object.required("paidAmount", as: Money.self),
+            paymentIntentID: try object.optionalString("paymentIntentId"),
+            tipsAmount: try object.optional("tipsAmount", as: Money.self)
+        )
+    }
+
+    /// The wire object.
+    public var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("paidAmount", paidAmount)
+        object.set("paymentIntentId", paymentIntentID)
+        object.set("tipsAmount", tipsAmount)
+        return object.value
+    }
+}
+
+/// A discount applied to an order or to one product.
+public struct Discount: Hashable, Sendable {
+    /// The discount's name.
+    public var name: String
+    /// Amount taken off.
+    public var amountTotal: Money
+    /// The product it applies to; absent when it applies to the total.
+    public var affectedPLU: String?
+    /// Reference that identifies the discount.
+    public var discountReference: String?
+    /// Discount code.
+    public var code: String?
+    /// Percentage with two implied decimals (25.1% is 2510).
+    public var amountPercentage: Int?
+
+    /// Creates a discount.
+    public init(
+        name: String,
+        amountTotal: Money,
+        affectedPLU: String? = nil,
+        discountReference: String? = nil,
+        code: String? = nil,
+        amountPercentage: Int? = nil
+    ) {
+        self.name = name
+        self.amountTotal = amountTotal
+        self.affectedPLU = affectedPLU
+        self.discountReference = discountReference
+        self.code = code
+        self.amountPercentage = amountPercentage
+    }
+}
+
+extension Discount: JSONRepresentable {
+    /// Decodes a discount.
+    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
+        let object = try JSONObjectReader(json, path: path)
+        self.init(
+            name: try object.requiredString("name"),
+            amountTotal: try object.required("amountTotal", as: Money.self),
+            affectedPLU: try object.optionalString("affectedPlu"),
+            discountReference: try object.optionalString("discountReference"),
+            code: try object.optionalString("code"),
+            amountPercentage: try object.optionalInteger("amountPercentage").map { Int($0) }
+        )
+    }
+
+    /// The wire object.
+    public var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("name", name)
+        object.set("amountTotal", amountTotal)
+        object.set("affectedPlu", affectedPLU)
+        object.set("discountReference", discountReference)
+        object.set("code", code)
+        object.set("amountPercentage", amountPercentage)
+        return object.value
+    }
+}
+
+/// A tax applied to an order or to one product.
+public struct TaxLine: Hashable, Sendable {
+    /// Amount of tax.
+    public var amountTotal: Money
+    /// Identifier (up to 60 characters).
+    public var id: String?
+    /// Tax name (up to 100 characters).
+    public var name: String?
+    /// The product it applies to, for product-specific tax.
+    public var affectedPLU: String?
+    /// Percentage with two implied decimals (25.1% is 2510).
+    public var amountPercentage: Int?
+
+    /// Creates a tax line.
+    public init(
+        amountTotal: Money,
+        id: String? = nil,
+        name: String? = nil,
+        affectedPLU: String? = nil,
+        amountPercentage: Int? = nil
+    ) {
+        self.amountTotal = amountTotal
+        self.id = id
+        self.name = name
+        self.affectedPLU = affectedPLU
+        self.amountPercentage = amountPercentage
+    }
+}
+
+extension TaxLine: JSONRepresentable {
+    /// Decodes a tax line.
+    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
+        let object = try JSONObjectReader(json, path: path)
+        self.init(
+            amountTotal: try object.required("amountTotal", as: Money.self),
+            id: try object.optionalString("id"),
+            name: try object.optionalString("name"),
+            affectedPLU: try object.optionalString("affectedPlu"),
+            amountPercentage: try object.optionalInteger("amountPercentage").map { Int($0) }
+        )
+    }
+
+    /// The wire object.
+    public var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("amountTotal", amountTotal)
+        object.set("id", id)
+        object.set("name", name)
+        object.set("affectedPlu", affectedPLU)
+        object.set("amountPercentage", amountPercentage)
+        return object.value
+    }
+}
+
+/// The customer an order belongs to.
+public struct Customer: Hashable, Sendable {
+    /// The customer's id.
+    public var id: String?
+    /// Email address (up to 254 characters).
+    public var emailAddress: String?
+    /// Phone number (up to 50 characters).
+    public var phoneNumber: String?
+    /// Name.
+    public var name: String?
+
+    /// Creates a customer.
+    public init(id: String? = nil, emailAddress: String? = nil, phoneNumber: String? = nil, name: String? = nil) {
+        self.id = id
+        self.emailAddress = emailAddress
+        self.phoneNumber = phoneNumber
+        self.name = name
+    }
+}
+
+extension Customer: JSONRepresentable {
+    /// Decodes a customer; a numeric `phoneNumber` (as in the spec's example) is kept as its digits.
+    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
+        let object = try JSONObjectReader(json, path: path)
+        self.init(
+            id: try object.optionalString("id"),
+            emailAddress: try object.optionalString("emailAddress"),
+            phoneNumber: try object.optionalLenientString("phoneNumber"),
+            name: try object.optionalString("name")
+        )
+    }
+
+    /// The wire object.
+    public var jsonValue: JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("id", id)
+        object.set("emailAddress", emailAddress)
+        object.set("phoneNumber", phoneNumber)
+        object.set("name", name)
+        return object.value
+    }
+}

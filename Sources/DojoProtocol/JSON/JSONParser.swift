@@ -1,0 +1,301 @@
+/// A strict RFC 8259 parser from UTF-8 bytes to ``JSONValue``.
+///
+/// Hand-written rather than JSONSerialization/JSONDecoder for three reasons: integers stay exact (`Int64`), a
+/// failure reports a position without echoing frame content, and it needs no Foundation. Nesting is capped so
+/// a hostile frame cannot exhaust the stack.
+struct JSONParser {
+    /// Deepest array/object nesting accepted; Dojo's messages nest fewer than ten levels.
+    static let maximumDepth = 256
+
+    private let bytes: [UInt8]
+    private var index = 0
+    private var depth = 0
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Parses one JSON value that must fill the whole input (surrounding whitespace allowed).
+    static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        if parser.index == bytes.count {
+            throw JSONSyntaxError(reason: "empty input")
+        }
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        if parser.index != bytes.count {
+            throw JSONSyntaxError(reason: "unexpected data after the JSON value at offset \(parser.index)")
+        }
+        return value
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): index += 1
+            default: return
+            }
+        }
+    }
+
+    private func unexpected() -> JSONSyntaxError {
+        index >= bytes.count
+            ? JSONSyntaxError(reason: "unexpected end of input")
+            : JSONSyntaxError(reason: "unexpected character at offset \(index)")
+    }
+
+    private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
+        guard index < bytes.count else { throw unexpected() }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw unexpected()
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: String) throws(JSONSyntaxError) {
+        for byte in literal.utf8 {
+            guard index < bytes.count, bytes[index] == byte else { throw unexpected() }
+            index += 1
+        }
+    }
+
+    private mutating func enter() throws(JSONSyntaxError) {
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw JSONSyntaxError(reason: "nesting deeper than \(Self.maximumDepth) levels")
+        }
+    }
+
+    private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
+        try enter()
+        index += 1  // {
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw unexpected() }
+            let key = try parseString()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw unexpected() }
+            index += 1
+            skipWhitespace()
+            // RFC 8259 leaves duplicate names undefined; the last one wins, as in most parsers.
+            members[key] = try parseValue()
+            skipWhitespace()
+            guard index < bytes.count else { throw unexpected() }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return .object(members)
+            } else {
+                throw unexpected()
+            }
+        }
+    }
+
+    private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
+        try enter()
+        index += 1  // [
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue())
+            skipWhitespace()
+            guard index < bytes.count else { throw unexpected() }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return .array(elements)
+            } else {
+                throw unexpected()
+            }
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+        let start = index
+        var isInteger = true
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw numberError(at: start) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw numberError(at: start) }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw numberError(at: start) }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        let lexeme = bytes[start..<index]
+        if isInteger, let value = Self.exactInteger(lexeme) {
+            return .integer(value)
+        }
+        guard let value = Double(String(decoding: lexeme, as: UTF8.self)) else { throw numberError(at: start) }
+        return .double(value)
+    }
+
+    private func numberError(at offset: Int) -> JSONSyntaxError {
+        JSONSyntaxError(reason: "invalid number at offset \(offset)")
+    }
+
+    /// The value of an integer lexeme, or `nil` when it overflows `Int64` (it then becomes a `.double`).
+    private static func exactInteger(_ lexeme: ArraySlice<UInt8>) -> Int64? {
+        var iterator = lexeme.makeIterator()
+        var negative = false
+        var result: Int64 = 0
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "-") {
+                negative = true
+                continue
+            }
+            let digit = Int64(byte &- UInt8(ascii: "0"))
+            let (shifted, overflow1) = result.multipliedReportingOverflow(by: 10)
+            // Accumulate negatively so Int64.min is representable.
+            let (next, overflow2) = shifted.subtractingReportingOverflow(digit)
+            if overflow1 || overflow2 { return nil }
+            result = next
+        }
+        if negative { return result }
+        let (positive, overflow) = Int64(0).subtractingReportingOverflow(result)
+        return overflow ? nil : positive
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        index += 1  // opening quote
+        let start = index
+        // Fast path: no escapes, so the bytes between the quotes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let value = String(decoding: bytes[start..<index], as: UTF8.self)
+                index += 1
+                return value
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 {
+                throw JSONSyntaxError(reason: "unescaped control character in string at offset \(index)")
+            }
+            index += 1
+        }
+        var buffer = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return String(decoding: buffer, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try parseEscape(into: &buffer)
+            case 0..<0x20:
+                throw JSONSyntaxError(reason: "unescaped control character in string at offset \(index)")
+            default:
+                buffer.append(byte)
+                index += 1
+            }
+        }
+        throw JSONSyntaxError(reason: "unexpected end of input")
+    }
+
+    private mutating func parseEscape(into buffer: inout [UInt8]) throws(JSONSyntaxError) {
+        let escapeStart = index
+        index += 1  // backslash
+        guard index < bytes.count else { throw JSONSyntaxError(reason: "unexpected end of input") }
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\"))
+        case UInt8(ascii: "/"): buffer.append(UInt8(ascii: "/"))
+        case UInt8(ascii: "b"): buffer.append(0x08)
+        case UInt8(ascii: "f"): buffer.append(0x0C)
+        case UInt8(ascii: "n"): buffer.append(0x0A)
+        case UInt8(ascii: "r"): buffer.append(0x0D)
+        case UInt8(ascii: "t"): buffer.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try parseHex4(escapeStart: escapeStart)
+            if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                bytes[index + 1] == UInt8(ascii: "u")
+            {
+                let save = index
+                index += 2
+                let low = try parseHex4(escapeStart: save)
+                if (0xDC00...0xDFFF).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    index = save  // not a pair: keep the second escape for the next round
+                }
+            }
+            // A lone surrogate cannot be UTF-8; it becomes U+FFFD rather than failing the frame.
+            let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            buffer.append(contentsOf: String(Character(unicode)).utf8)
+        default:
+            throw JSONSyntaxError(reason: "invalid escape sequence at offset \(escapeStart)")
+        }
+    }
+
+    private mutating func parseHex4(escapeStart: Int) throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw JSONSyntaxError(reason: "unexpected end of input") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw JSONSyntaxError(reason: "invalid escape sequence at offset \(escapeStart)")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}
+
+/// Why a text is not JSON; the reason names an offset, never the frame's content.
+struct JSONSyntaxError: Error, Hashable, Sendable {
+    var reason: String
+}
