@@ -132,6 +132,14 @@ let package = Package(
             dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
         ),
         .testTarget(
+            name: "AdapterTests",
+            dependencies: ["DemoPOS", "DojoAgentCore", "DojoAgentTesting"]
+        ),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["DojoAgentCore", "DojoSimulator", "Transport"]
+        ),
+        .testTarget(
             name: "DojoSimulatorTests",
             dependencies: ["DojoSimulator"]
         ),

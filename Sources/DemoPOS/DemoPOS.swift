@@ -1,0 +1,1 @@
+// The built-in demo POS: see issue 3.
