@@ -72,10 +72,15 @@ public struct Agent: Service {
         // Shut down in reverse: the session (listed last) stops first, while what it uses is still running.
         let services: [any Service] = [session]
         let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                logger: self.logger
-            )
+            configuration: {
+                var group = ServiceGroupConfiguration(
+                    services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                    logger: self.logger
+                )
+                // In-flight requests get their deadline to finish; then whatever is still running is cancelled.
+                group.maximumGracefulShutdownDuration = self.configuration.session.requestTimeout + .seconds(5)
+                return group
+            }()
         )
         try await group.run()
     }

@@ -12,7 +12,9 @@ import Logging
 /// - Requests whose entity keys intersect run in arrival order (`EntitySequencer`); at most `maxInFlight` run at
 ///   once — beyond that the reader stops reading and the transport's flow control pushes back on Dojo.
 /// - Dojo hears back within `requestTimeout`: a slower adapter call is answered with `UnexpectedError` at the
-///   deadline (and logged as slow); the entity stays locked until the adapter returns, so order still holds.
+///   deadline (and logged as slow) and cancelled; the entity stays locked until the adapter returns, so order
+///   still holds. (An embedded adapter that ignores cancellation keeps its entity locked: a vendor bug the log
+///   names. The process adapter kills and restarts a hung process, which fails the call.)
 /// - A repeated JSON-RPC id within the replay window is answered with the stored response, never run twice.
 /// - A repeated `CreateReservationV1`/`CreatePartyV1` (same Dojo id) returns the entity already created
 ///   (`AgentStore`), and a Dojo event id already handled is acknowledged without calling the adapter again.
@@ -248,6 +250,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     ),
                     "timeout"
                 )
+                // Ask the adapter to stop (cooperative adapters return promptly); the entity stays ordered until
+                // it has returned.
+                group.cancelAll()
                 _ = await group.next()
                 logger.warning(
                     "slow adapter call finished after the deadline",
