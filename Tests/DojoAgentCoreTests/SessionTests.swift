@@ -169,7 +169,7 @@ struct SessionTests {
     }
 
     @Test func reconnectsAfterTheConnectionDrops() async throws {
-        try await withAgent(adapter: TestAdapter(), configure: { _ in }) { peer, dojo in
+        try await withAgent(adapter: TestAdapter()) { peer, dojo in
             await dojo.drop()
             let second = try #require(await peer.nextConnection())
             let response = try await second.call(id: "after-drop", method: "SearchTablesV1")
