@@ -98,9 +98,8 @@ struct SessionTests {
     @Test func slowAdapterIsAnsweredWithUnexpectedErrorAtTheDeadline() async throws {
         let adapter = TestAdapter()
         adapter.hang("search-tables")
-        try await withAgent(adapter: adapter, configure: { $0.session.requestTimeout = .milliseconds(200) }) {
-            _,
-            dojo in
+        let shortDeadline: (inout AgentConfiguration) -> Void = { $0.session.requestTimeout = .milliseconds(200) }
+        try await withAgent(adapter: adapter, configure: shortDeadline) { _, dojo in
             let response = try await dojo.call(id: "slow", method: "SearchTablesV1")
             #expect(response.error?.errorType == .unexpectedError)
             #expect(response.error?.debugMessage == "the POS did not answer within 0.2 seconds")
