@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "dojo-agent", targets: ["DojoAgentCLI"]),
         .executable(name: "dojo-sim", targets: ["DojoSimulatorCLI"]),
         .executable(name: "dojo-bench", targets: ["DojoBench"]),
+        .executable(name: "dojo-transport-check", targets: ["TransportCheck"]),
         .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
         .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
         .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
@@ -108,6 +109,14 @@ let package = Package(
             dependencies: [
                 "DojoSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "TransportCheck",
+            dependencies: [
+                "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
