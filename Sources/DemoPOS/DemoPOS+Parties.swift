@@ -1,0 +1,158 @@
+public import DojoAdapter
+public import DojoProtocol
+import GRDB
+import Logging
+
+extension DemoPOS {
+    /// The status of a party created without one.
+    public static let defaultPartyStatus = "Seated"
+
+    /// Seats a party with a new POS id, or returns the one already created with this `dojoPartyId`.
+    ///
+    /// `reservationId` must name an existing reservation; without it, a `dojoReservationId` is resolved to the
+    /// reservation created with that Dojo id (a walk-in has neither).
+    public func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
+        let (party, created) = try await database.write { db -> (Party, Bool) in
+            if let existing = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM party WHERE dojoPartyId = ?",
+                arguments: [request.dojoPartyID]
+            ) {
+                return (try Records.party(existing), false)
+            }
+            try Records.requireTables(request.tableIDs, in: db)
+            var reservationID: String?
+            if let requested = request.reservationID {
+                let exists = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM reservation WHERE id = ?)",
+                    arguments: [requested]
+                )
+                guard exists == true else {
+                    throw AdapterError.invalidRequest("unknown reservation id \(Records.quoted(requested))")
+                }
+                reservationID = requested
+            } else if let dojoReservationID = request.dojoReservationID {
+                reservationID = try String.fetchOne(
+                    db,
+                    sql: "SELECT id FROM reservation WHERE dojoReservationId = ?",
+                    arguments: [dojoReservationID]
+                )
+            }
+            let status = request.status.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultPartyStatus
+            let party = Party(
+                id: try Records.nextID("party", in: db),
+                name: request.name,
+                covers: request.covers,
+                tableIDs: request.tableIDs,
+                status: status,
+                startTime: request.startTime,
+                expectedEndTime: request.expectedEndTime,
+                hostNotes: request.hostNotes,
+                guestRequests: request.guestRequests,
+                reservationID: reservationID,
+                deposit: request.deposit
+            )
+            try Records.insertParty(party, dojoPartyID: request.dojoPartyID, in: db)
+            return (party, true)
+        }
+        logger.info(
+            created ? "party created" : "party already exists for this Dojo id",
+            metadata: [
+                "pos.party_id": "\(party.id)", "dojo.party_id": "\(request.dojoPartyID)",
+                "pos.reservation_id": "\(party.reservationID ?? "-")",
+            ]
+        )
+        return party
+    }
+
+    /// Replaces every field the request carries; absent optional fields are cleared and the reservation link set
+    /// at creation is kept.
+    public func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
+        let party = try await database.write { db -> Party in
+            guard
+                let current = try Row.fetchOne(db, sql: "SELECT * FROM party WHERE id = ?", arguments: [request.id])
+            else { throw Self.noParty(request.id) }
+            try Records.requireTables(request.tableIDs, in: db)
+            if let other = try String.fetchOne(
+                db,
+                sql: "SELECT id FROM party WHERE dojoPartyId = ? AND id != ?",
+                arguments: [request.dojoPartyID, request.id]
+            ) {
+                throw AdapterError.conflict(
+                    "dojoPartyId \(Records.quoted(request.dojoPartyID)) belongs to party \(Records.quoted(other))"
+                )
+            }
+            let party = Party(
+                id: request.id,
+                name: request.name,
+                covers: request.covers,
+                tableIDs: request.tableIDs,
+                status: request.status,
+                startTime: request.startTime,
+                expectedEndTime: request.expectedEndTime,
+                endTime: request.endTime,
+                hostNotes: request.hostNotes,
+                guestRequests: request.guestRequests,
+                reservationID: current["reservationId"],
+                deposit: request.deposit
+            )
+            try db.execute(
+                sql: """
+                    UPDATE party SET dojoPartyId = ?, name = ?, covers = ?, tableIds = ?, status = ?, startTime = ?,
+                        expectedEndTime = ?, endTime = ?, hostNotes = ?, guestRequests = ?, deposit = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    request.dojoPartyID, party.name, party.covers, Records.encodeList(party.tableIDs), party.status,
+                    party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
+                    party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
+                    party.deposit?.jsonValue.serialized(), request.id,
+                ]
+            )
+            return party
+        }
+        logger.info(
+            "party updated",
+            metadata: ["pos.party_id": "\(party.id)", "pos.party_completed": "\(party.endTime != nil)"]
+        )
+        return party
+    }
+
+    /// Deletes a party.
+    public func deleteParty(_ request: DeletePartyByIDRequest, context: RequestContext) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM party WHERE id = ?", arguments: [request.partyID])
+            guard db.changesCount == 1 else { throw Self.noParty(request.partyID) }
+        }
+        logger.info("party deleted", metadata: ["pos.party_id": "\(request.partyID)"])
+    }
+
+    /// Returns a party, or `NotFound`.
+    public func getParty(_ request: GetPartyByIDRequest, context: RequestContext) async throws -> Party {
+        try await database.read { db in
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM party WHERE id = ?", arguments: [request.partyID])
+            else { throw Self.noParty(request.partyID) }
+            return try Records.party(row)
+        }
+    }
+
+    /// Lists current parties by start time, or only completed ones when `completedOnly` is true; `tableId` keeps
+    /// those sitting at the table.
+    public func searchParties(_ request: SearchPartiesRequest, context: RequestContext) async throws -> Page<Party> {
+        var query = KeysetQuery(kind: "party", table: "party", keys: ("startTime", "seq"))
+        query.conditions.append(request.completedOnly == true ? "endTime IS NOT NULL" : "endTime IS NULL")
+        if let tableID = request.tableID {
+            query.filter("EXISTS (SELECT 1 FROM json_each(party.tableIds) WHERE value = ?)", tableID)
+        }
+        let finalQuery = query
+        return try await database.read { db in
+            try finalQuery.page(request.cursor, in: db, convert: Records.party)
+        }
+    }
+
+    static func noParty(_ id: String) -> AdapterError {
+        .notFound("party \(Records.quoted(id)) does not exist")
+    }
+}
