@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Child processes for the out-of-process adapter: async pipes, pidfd exit monitoring, no NIO.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // The whole C fence for libwebsockets: module.modulemap + shim.h. Imported by Transport only.
@@ -71,6 +74,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
@@ -147,7 +152,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AdapterTests",
-            dependencies: ["DemoPOS", "DojoAgentCore", "DojoAgentTesting"]
+            dependencies: [
+                "DemoPOS", "DojoAgentCore", "DojoAgentTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "OutboxTests",

@@ -6,7 +6,7 @@ import Logging
 extension DemoPOS {
     /// Lists tables in seating-plan order; `areaId` and `waiterId` narrow the list.
     public func searchTables(_ request: SearchTablesRequest, context: RequestContext) async throws -> Page<DojoProtocol.Table> {
-        var query = KeysetQuery(kind: "table", table: "diningTable", keys: ("position", "0"))
+        var query = KeysetQuery(kind: "table", table: "diningTable", keys: ("position", "rowid"))
         if let areaID = request.areaID {
             query.filter("areaId = ?", areaID)
         }
@@ -38,7 +38,7 @@ extension DemoPOS {
 
     /// Lists orders as created; every `dineIn` member given must match, and `payableOnly` keeps payable orders.
     public func searchOrders(_ request: SearchOrdersRequest, context: RequestContext) async throws -> Page<Order> {
-        var query = KeysetQuery(kind: "order", table: "posOrder", keys: ("seq", "0"))
+        var query = KeysetQuery(kind: "order", table: "posOrder", keys: ("seq", "seq"))
         if let dineIn = request.dineIn {
             if let tableID = dineIn.tableID { query.filter("tableId = ?", tableID) }
             if let waiterID = dineIn.waiterID { query.filter("waiterId = ?", waiterID) }
