@@ -44,7 +44,9 @@ extension DemoPOS {
         }
         logger.info(
             created ? "reservation created" : "reservation already exists for this Dojo id",
-            metadata: ["pos.reservation_id": "\(reservation.id)", "dojo.reservation_id": "\(request.dojoReservationID)"]
+            metadata: [
+                "pos.reservation_id": "\(reservation.id)", "dojo.reservation_id": "\(request.dojoReservationID)",
+            ]
         )
         return reservation
     }

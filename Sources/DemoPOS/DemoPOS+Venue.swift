@@ -5,7 +5,10 @@ import Logging
 
 extension DemoPOS {
     /// Lists tables in seating-plan order; `areaId` and `waiterId` narrow the list.
-    public func searchTables(_ request: SearchTablesRequest, context: RequestContext) async throws -> Page<DojoProtocol.Table> {
+    public func searchTables(
+        _ request: SearchTablesRequest,
+        context: RequestContext
+    ) async throws -> Page<DojoProtocol.Table> {
         var query = KeysetQuery(kind: "table", table: "diningTable", keys: ("position", "rowid"))
         if let areaID = request.areaID {
             query.filter("areaId = ?", areaID)

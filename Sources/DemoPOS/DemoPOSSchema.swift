@@ -138,7 +138,10 @@ enum DemoPOSSchema {
                 payable: false,
                 paidAmount: gbp(680),
                 reference: "T2-0002",
-                details: OrderDetails(orderType: .dineIn, dineIn: DineInDetails(tableID: "table-2", waiterID: "waiter-anna")),
+                details: OrderDetails(
+                    orderType: .dineIn,
+                    dineIn: DineInDetails(tableID: "table-2", waiterID: "waiter-anna")
+                ),
                 displayName: "Table 2"
             ),
             Order(

@@ -33,7 +33,10 @@ extension ConformanceRun {
 
         await check("GetOrderByIdV1 of an unknown id answers NotFound", requires: [.getOrderByID]) {
             try await expectError(.notFound, "GetOrderByIdV1 of an unknown id") {
-                _ = try await adapter.getOrder(GetOrderByIDRequest(orderID: unknownID("order")), context: context(.getOrder))
+                _ = try await adapter.getOrder(
+                    GetOrderByIDRequest(orderID: unknownID("order")),
+                    context: context(.getOrder)
+                )
             }
         }
 

@@ -121,7 +121,10 @@ extension ConformanceRun {
 
         await check("GetPartyByIdV1 returns what was created", requires: [.getPartyByID]) {
             guard let seated else { throw CheckSkipped(reason: "no party was created") }
-            let fetched = try await adapter.getParty(GetPartyByIDRequest(partyID: seated.id), context: context(.getParty))
+            let fetched = try await adapter.getParty(
+                GetPartyByIDRequest(partyID: seated.id),
+                context: context(.getParty)
+            )
             try expectEqual(fetched, seated, "fetched party")
         }
 
@@ -148,7 +151,9 @@ extension ConformanceRun {
                 status: "Ordered",
                 tableIDs: current.tableIDs,
                 covers: 5,
-                expectedEndTime: Timestamp(millisecondsSince1970: current.startTime.millisecondsSince1970 + 120 * 60_000)
+                expectedEndTime: Timestamp(
+                    millisecondsSince1970: current.startTime.millisecondsSince1970 + 120 * 60_000
+                )
             )
             let updated = try await adapter.updateParty(update, context: context(.updateParty))
             let expected = Party(

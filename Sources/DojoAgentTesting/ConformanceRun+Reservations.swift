@@ -223,7 +223,9 @@ extension ConformanceRun {
         ) {
             let table = try requireTables()[0]
             for index in 0..<4 {
-                ours.append(try await create(referenceReservation(at: windowStart + Int64(index) * 60, tables: [table])))
+                ours.append(
+                    try await create(referenceReservation(at: windowStart + Int64(index) * 60, tables: [table]))
+                )
             }
             let (found, pages) = try await collectPages(limit: 1, "SearchReservationsV1") { cursor in
                 try await adapter.searchReservations(
@@ -248,7 +250,10 @@ extension ConformanceRun {
             }
         }
 
-        await check("SearchReservationsV1 tableId keeps only that table's reservations", requires: [.searchReservations]) {
+        await check(
+            "SearchReservationsV1 tableId keeps only that table's reservations",
+            requires: [.searchReservations]
+        ) {
             guard let table = ours.first?.tableIDs.first else {
                 throw CheckSkipped(reason: "no reservation was created to search for")
             }
@@ -287,7 +292,10 @@ extension ConformanceRun {
             )
         }
 
-        await check("SearchReservationsV1 before cursor leads back to the previous page", requires: [.searchReservations]) {
+        await check(
+            "SearchReservationsV1 before cursor leads back to the previous page",
+            requires: [.searchReservations]
+        ) {
             guard let table = ours.first?.tableIDs.first else {
                 throw CheckSkipped(reason: "no reservation was created to search for")
             }

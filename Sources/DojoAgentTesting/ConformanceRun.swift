@@ -31,7 +31,9 @@ final class ConformanceRun {
         _ body: () async throws -> Void
     ) async {
         if let missing = capabilities.first(where: { !adapter.capabilities.contains($0) }) {
-            checks.append(ConformanceCheck(name: name, outcome: .skipped(reason: "adapter does not declare \(missing.name)")))
+            checks.append(
+                ConformanceCheck(name: name, outcome: .skipped(reason: "adapter does not declare \(missing.name)"))
+            )
             return
         }
         do {

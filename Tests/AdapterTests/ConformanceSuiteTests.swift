@@ -23,7 +23,8 @@ struct ConformanceSuiteTests {
         let fault: Fault
         var capabilities: Set<Capability> { base.capabilities }
 
-        func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation {
+        func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation
+        {
             if fault == .unknownTableAccepted {
                 var known = request
                 known.tableIDs = ["table-1"]
@@ -34,7 +35,8 @@ struct ConformanceSuiteTests {
             return try await base.createReservation(request, context: context)
         }
 
-        func updateReservation(_ request: UpdateReservationRequest, context: RequestContext) async throws -> Reservation {
+        func updateReservation(_ request: UpdateReservationRequest, context: RequestContext) async throws -> Reservation
+        {
             guard fault == .updateIsAPatch else { return try await base.updateReservation(request, context: context) }
             let current = try await base.getReservation(
                 GetReservationByIDRequest(reservationID: request.id),
@@ -157,7 +159,8 @@ struct ConformanceSuiteTests {
         let base: DemoPOS
         var capabilities: Set<Capability> { [.createReservation, .getReservationByID, .deleteReservationByID] }
 
-        func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation {
+        func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation
+        {
             try await base.createReservation(request, context: context)
         }
 

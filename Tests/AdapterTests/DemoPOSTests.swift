@@ -151,7 +151,10 @@ struct DemoPOSTests {
                     context: context(.createReservation)
                 )
             }
-            #expect(tableError.map(wireError) == DojoError(errorType: .invalidRequest, debugMessage: "unknown table id \"table-99\""))
+            #expect(
+                tableError.map(wireError)
+                    == DojoError(errorType: .invalidRequest, debugMessage: "unknown table id \"table-99\"")
+            )
             let reservationError = await failure {
                 _ = try await pos.createParty(
                     CreatePartyRequest(
@@ -210,7 +213,10 @@ struct DemoPOSTests {
                 )
             }
             let search = { (cursor: Cursor) in SearchReservationsRequest(cursor: cursor) }
-            let page1 = try await pos.searchReservations(search(Cursor(limit: 2)), context: context(.searchReservations))
+            let page1 = try await pos.searchReservations(
+                search(Cursor(limit: 2)),
+                context: context(.searchReservations)
+            )
             #expect(page1.data.map(\.id) == ["res-000001", "res-000002"])
             #expect(page1.before == nil)
             let after1: String = try #require(page1.after)
@@ -266,7 +272,10 @@ struct DemoPOSTests {
                 context: context(.searchTables)
             )
             #expect(terrace.data.map(\.id) == ["table-6", "table-7", "table-8"])
-            let ben = try await pos.searchTables(SearchTablesRequest(waiterID: "waiter-ben"), context: context(.searchTables))
+            let ben = try await pos.searchTables(
+                SearchTablesRequest(waiterID: "waiter-ben"),
+                context: context(.searchTables)
+            )
             #expect(ben.data.map(\.id) == ["table-4", "table-5"])
             let payable = try await pos.searchOrders(
                 SearchOrdersRequest(payableOnly: true),

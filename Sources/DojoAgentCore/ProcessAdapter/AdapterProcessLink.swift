@@ -17,6 +17,8 @@ final class AdapterProcessLink: Sendable {
         case hung(method: String, after: Duration)
         /// The agent is shutting down: say `shutdown`, close stdin, let the process exit.
         case shutdownRequested
+        /// `initialize` ended: ready (`failure` nil), or unusable for this reason.
+        case initializeFinished(failure: String?)
     }
 
     private struct Pending {
@@ -107,7 +109,7 @@ final class AdapterProcessLink: Sendable {
                 if let refusal {
                     continuation.resume(throwing: refusal)
                 } else {
-                    outgoing.yield(ProcessMessage.request(id: id, method: method, params: params))
+                    outgoing.yield(ProcessMessage.requestLine(id: id, method: method, params: params))
                 }
             }
         } onCancel: {

@@ -38,6 +38,8 @@ extension ProcessAdapter {
         case initializeFailed(String)
         /// At shutdown, the process did not exit in time after `shutdown` and the end of stdin.
         case shutdownTimedOut
+        /// The agent shut down before the process answered `initialize`.
+        case stoppedBeforeReady
 
         /// Added to the exit status in logs and errors.
         var detail: String? {
@@ -46,6 +48,7 @@ extension ProcessAdapter {
             case .hung(let method, let after): "killed after \(method) got no answer within \(formatDuration(after))"
             case .initializeFailed(let reason): "initialize failed: \(reason)"
             case .shutdownTimedOut: "did not exit within the shutdown timeout"
+            case .stoppedBeforeReady: "stopped before it answered initialize"
             }
         }
     }
@@ -81,7 +84,9 @@ extension ProcessAdapter {
                 statusBroadcast.update { $0?.state = .restarting(after: delay) }
                 logger.notice(
                     "restarting the adapter process",
-                    metadata: ["adapter.restart_in": "\(formatDuration(delay))", "adapter.failures": "\(backoff.failures)"]
+                    metadata: [
+                        "adapter.restart_in": "\(formatDuration(delay))", "adapter.failures": "\(backoff.failures)",
+                    ]
                 )
                 let clock = self.clock
                 try? await cancelWhenGracefulShutdown { try await clock.sleep(for: delay) }
@@ -262,11 +267,15 @@ extension ProcessAdapter {
             )
             try? execution.send(signal: .kill, toProcessGroup: true)
             await execution.teardown(using: [])
-        case .initializeFailed, .shutdownTimedOut:
-            await execution.teardown(using: [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))])
+        case .initializeFailed, .shutdownTimedOut, .stoppedBeforeReady:
+            await execution.teardown(using: [
+                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
+            ])
         case .exited:
             // Usually it has exited already; this only waits for it, or stops one that closed stdout and lingers.
-            await execution.teardown(using: [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))])
+            await execution.teardown(using: [
+                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
+            ])
         }
     }
 
@@ -274,7 +283,52 @@ extension ProcessAdapter {
 
     /// `initialize`, then hang reports and shutdown. Returns a reason to end the incarnation, or nil when it has
     /// nothing more to decide.
-    private func control(_ link: AdapterProcessLink, onReady: @Sendable () -> Void) async -> EndReason? {
+    ///
+    /// Everything arrives through the link's single control stream (a second iterator would end it): the
+    /// `initialize` exchange runs beside the loop and reports its outcome there too, so a shutdown can overtake a
+    /// process that is slow to start.
+    private func control(_ link: AdapterProcessLink, onReady: @escaping @Sendable () -> Void) async -> EndReason? {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { link.report(.initializeFinished(failure: await self.initialize(link, onReady: onReady))) }
+            defer { group.cancelAll() }
+            var ready = false
+            for await event in link.controlEvents {
+                switch event {
+                case .initializeFinished(let failure):
+                    if let failure { return .initializeFailed(failure) }
+                    ready = true
+                case .hung(let method, let after):
+                    // The initialize timeout is reported as its outcome.
+                    if method != "initialize" { return .hung(method: method, after: after) }
+                case .shutdownRequested:
+                    guard ready else { return .stoppedBeforeReady }
+                    logger.info(
+                        "stopping the adapter process",
+                        metadata: ["adapter.incarnation": "\(link.incarnation)"]
+                    )
+                    // A polite `shutdown`, then end of stdin: a well-behaved adapter exits on EOF.
+                    _ = try? await link.call(
+                        "shutdown",
+                        params: nil,
+                        timeout: configuration.shutdownTimeout,
+                        clock: clock
+                    )
+                    link.closeInput()
+                    do {
+                        try await clock.sleep(for: configuration.shutdownTimeout)
+                    } catch {
+                        return nil
+                    }
+                    return .shutdownTimedOut
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Exchanges `initialize` and, on success, makes the process the one requests go to. Returns why it failed,
+    /// or nil when ready (or when the link closed under it: the process is going anyway).
+    private func initialize(_ link: AdapterProcessLink, onReady: @Sendable () -> Void) async -> String? {
         let params: JSONValue = [
             "protocolVersion": .string(Self.protocolVersion),
             "agent": ["name": .string(agentName), "version": .string(agentVersion)],
@@ -288,38 +342,18 @@ extension ProcessAdapter {
             )
             try becomeReady(link, answer: answer)
             onReady()
+            return nil
         } catch let error as ProcessAdapterError where error.code == .hung {
-            return .initializeFailed("no answer within \(formatDuration(configuration.initializeTimeout))")
+            return "no answer within \(formatDuration(configuration.initializeTimeout))"
         } catch let error as InitializeRefused {
-            logger.error("adapter process refused or failed initialize", metadata: ["adapter.reason": "\(error.reason)"])
-            return .initializeFailed(error.reason)
+            logger.error(
+                "adapter process refused or failed initialize",
+                metadata: ["adapter.reason": "\(error.reason)"]
+            )
+            return error.reason
         } catch {
-            return nil  // the link closed or the task was cancelled: the process is going anyway
+            return nil
         }
-
-        for await event in link.controlEvents {
-            switch event {
-            case .hung(let method, let after):
-                return .hung(method: method, after: after)
-            case .shutdownRequested:
-                logger.info("stopping the adapter process", metadata: ["adapter.incarnation": "\(link.incarnation)"])
-                // A polite `shutdown`, then end of stdin: a well-behaved adapter exits on EOF.
-                _ = try? await link.call(
-                    "shutdown",
-                    params: nil,
-                    timeout: configuration.shutdownTimeout,
-                    clock: clock
-                )
-                link.closeInput()
-                do {
-                    try await clock.sleep(for: configuration.shutdownTimeout)
-                } catch {
-                    return nil
-                }
-                return .shutdownTimedOut
-            }
-        }
-        return nil
     }
 
     private struct InitializeRefused: Error {
@@ -458,7 +492,9 @@ extension ProcessAdapter {
             if case .oversized(let length) = item {
                 logger.warning(
                     "adapter process wrote an over-long line; dropped",
-                    metadata: ["adapter.line_bytes": "\(length)", "adapter.limit": "\(configuration.maximumLineLength)"]
+                    metadata: [
+                        "adapter.line_bytes": "\(length)", "adapter.limit": "\(configuration.maximumLineLength)",
+                    ]
                 )
             }
             return
@@ -466,19 +502,36 @@ extension ProcessAdapter {
         switch ProcessMessage(line: line) {
         case .response(let id, let outcome):
             if !link.deliver(id: id, outcome) {
-                logger.debug("adapter process answered a request nobody waits for", metadata: ["adapter.request_id": "\(id)"])
+                logger.debug(
+                    "adapter process answered a request nobody waits for",
+                    metadata: ["adapter.request_id": "\(id)"]
+                )
             }
         case .request(let id, let method, let params):
             guard method == "agent/publishEvent" else {
-                logger.warning("adapter process called an unknown agent method", metadata: ["adapter.method": "\(method)"])
-                link.write(ProcessMessage.error(id: id, code: ProcessMessage.Code.methodNotFound, message: "method not found: \(method)"))
+                logger.warning(
+                    "adapter process called an unknown agent method",
+                    metadata: ["adapter.method": "\(method)"]
+                )
+                link.write(
+                    ProcessMessage.errorLine(
+                        id: id,
+                        code: ProcessMessage.Code.methodNotFound,
+                        message: "method not found: \(method)"
+                    )
+                )
                 return
             }
             do {
                 events.yield(QueuedEvent(event: try Self.event(from: params), replyID: id))
             } catch {
-                logger.warning("adapter process published an invalid event", metadata: ["adapter.reason": "\(error.message)"])
-                link.write(ProcessMessage.error(id: id, code: ProcessMessage.Code.invalidParams, message: error.message))
+                logger.warning(
+                    "adapter process published an invalid event",
+                    metadata: ["adapter.reason": "\(error.message)"]
+                )
+                link.write(
+                    ProcessMessage.errorLine(id: id, code: ProcessMessage.Code.invalidParams, message: error.message)
+                )
             }
         case .notification(let method, let params):
             guard method == "agent/publishEvent" else {
@@ -491,16 +544,24 @@ extension ProcessAdapter {
             do {
                 events.yield(QueuedEvent(event: try Self.event(from: params), replyID: nil))
             } catch {
-                logger.warning("adapter process published an invalid event", metadata: ["adapter.reason": "\(error.message)"])
+                logger.warning(
+                    "adapter process published an invalid event",
+                    metadata: ["adapter.reason": "\(error.message)"]
+                )
             }
         case .invalid(let reason, let requestID, let responseID):
             logger.warning(
                 "adapter process wrote a line that is not JSON-RPC; ignoring it",
                 metadata: ["adapter.reason": "\(reason)", "adapter.line_bytes": "\(line.count)"]
             )
-            logger.trace("adapter process line", metadata: ["adapter.line": "\(String(decoding: line.prefix(200), as: UTF8.self))"])
+            logger.trace(
+                "adapter process line",
+                metadata: ["adapter.line": "\(String(decoding: line.prefix(200), as: UTF8.self))"]
+            )
             if let requestID {
-                link.write(ProcessMessage.error(id: requestID, code: ProcessMessage.Code.invalidRequest, message: reason))
+                link.write(
+                    ProcessMessage.errorLine(id: requestID, code: ProcessMessage.Code.invalidRequest, message: reason)
+                )
             }
             if let responseID, let method = link.method(ofPending: responseID) {
                 link.fail(
@@ -522,7 +583,7 @@ extension ProcessAdapter {
             do {
                 try await publish(queued.event)
                 logger.debug("adapter event stored", metadata: ["adapter.event": "\(queued.event)"])
-                if let id = queued.replyID { link.write(ProcessMessage.result(id: id, [:])) }
+                if let id = queued.replyID { link.write(ProcessMessage.resultLine(id: id, [:])) }
             } catch {
                 logger.error(
                     "could not store the adapter process's event",
@@ -530,7 +591,7 @@ extension ProcessAdapter {
                 )
                 if let id = queued.replyID {
                     link.write(
-                        ProcessMessage.error(
+                        ProcessMessage.errorLine(
                             id: id,
                             code: ProcessMessage.Code.eventNotStored,
                             message: "the agent could not store the event: \(error)"

@@ -39,7 +39,11 @@ enum ProcessMessage: Equatable {
             return
         }
         guard case .object(let members) = document else {
-            self = .invalid(reason: "expected a JSON object, got \(document.kindDescription)", requestID: nil, responseID: nil)
+            self = .invalid(
+                reason: "expected a JSON object, got \(document.kindDescription)",
+                requestID: nil,
+                responseID: nil
+            )
             return
         }
         let id = members["id"]
@@ -48,7 +52,8 @@ enum ProcessMessage: Equatable {
                 self = .invalid(reason: "method: expected a non-empty string", requestID: id, responseID: nil)
                 return
             }
-            let params = members["params"].flatMap { $0.isNull ? nil : $0 }
+            // An explicit `.none`: JSONValue is itself ExpressibleByNilLiteral, so a bare `nil` would mean `.null`.
+            let params: JSONValue? = members["params"].flatMap { $0.isNull ? Optional<JSONValue>.none : $0 }
             if let id, !id.isNull {
                 switch id {
                 case .string, .integer: self = .request(id: id, method: name, params: params)
@@ -81,7 +86,10 @@ enum ProcessMessage: Equatable {
                 )
                 return
             }
-            self = .response(id: number, outcome: .error(RemoteError(code: code, message: message, data: fields["data"])))
+            self = .response(
+                id: number,
+                outcome: .error(RemoteError(code: code, message: message, data: fields["data"]))
+            )
         case (nil, nil):
             self = .invalid(reason: "a response needs a result or an error", requestID: nil, responseID: number)
         case (.some, .some):
@@ -92,19 +100,19 @@ enum ProcessMessage: Equatable {
     // MARK: - Writing
 
     /// A request line from the agent, newline included.
-    static func request(id: Int64, method: String, params: JSONValue?) -> [UInt8] {
+    static func requestLine(id: Int64, method: String, params: JSONValue?) -> [UInt8] {
         var members: [String: JSONValue] = ["jsonrpc": "2.0", "id": .integer(id), "method": .string(method)]
         if let params { members["params"] = params }
         return line(.object(members))
     }
 
     /// A success answer to a process request.
-    static func result(id: JSONValue, _ result: JSONValue) -> [UInt8] {
+    static func resultLine(id: JSONValue, _ result: JSONValue) -> [UInt8] {
         line(["jsonrpc": "2.0", "id": id, "result": result])
     }
 
     /// An error answer to a process request.
-    static func error(id: JSONValue, code: Int64, message: String) -> [UInt8] {
+    static func errorLine(id: JSONValue, code: Int64, message: String) -> [UInt8] {
         line(["jsonrpc": "2.0", "id": id, "error": ["code": .integer(code), "message": .string(message)]])
     }
 

@@ -71,7 +71,9 @@ final class LogCapture: Sendable {
 
     private struct State {
         var records: [Record] = []
-        var waiters: [(predicate: @Sendable (Record) -> Bool, continuation: CheckedContinuation<Record, Never>)] = []
+        var waiters:
+            [(id: UUID, predicate: @Sendable (Record) -> Bool, continuation: CheckedContinuation<Record, Never>)] =
+                []
     }
 
     private let state = TestLock(State())
@@ -85,19 +87,35 @@ final class LogCapture: Sendable {
 
     var records: [Record] { state.withLock { $0.records } }
 
-    /// The first record (already logged or yet to come) matching `predicate`.
+    /// The first record (already logged or yet to come) matching `predicate`. If the test is cancelled (its time
+    /// limit) first, records an issue and returns a placeholder record.
+    @discardableResult
     func first(where predicate: @escaping @Sendable (Record) -> Bool) async -> Record {
-        await withCheckedContinuation { continuation in
-            let found: Record? = state.withLock { state in
-                if let record = state.records.first(where: predicate) { return record }
-                state.waiters.append((predicate, continuation))
-                return nil
+        let id = UUID()
+        let record = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let found: Record? = state.withLock { state in
+                    if let record = state.records.first(where: predicate) { return record }
+                    if Task.isCancelled { return Self.cancelled }
+                    state.waiters.append((id, predicate, continuation))
+                    return nil
+                }
+                if let found { continuation.resume(returning: found) }
             }
-            if let found { continuation.resume(returning: found) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+            }
+            waiter?.continuation.resume(returning: Self.cancelled)
         }
+        if record.message == Self.cancelled.message { Issue.record("the expected log record never came") }
+        return record
     }
 
+    private static let cancelled = Record(level: .critical, message: "<cancelled while waiting>", metadata: [:])
+
     /// The first record whose message is `message`.
+    @discardableResult
     func first(_ message: String) async -> Record {
         await first { $0.message == message }
     }
@@ -167,7 +185,10 @@ func writeScript(_ source: String, named name: String = "adapter.py", in directo
 }
 
 /// A configuration for tests: short timeouts and restarts, no health pings unless asked.
-func testConfiguration(_ command: [String], _ adjust: (inout ProcessAdapterConfiguration) -> Void = { _ in })
+func testConfiguration(
+    _ command: [String],
+    _ adjust: (inout ProcessAdapterConfiguration) -> Void = { _ in }
+)
     -> ProcessAdapterConfiguration
 {
     var configuration = ProcessAdapterConfiguration(
