@@ -122,8 +122,7 @@ extension DemoPOS {
     /// Deletes a party.
     public func deleteParty(_ request: DeletePartyByIDRequest, context: RequestContext) async throws {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM party WHERE id = ?", arguments: [request.partyID])
-            guard db.changesCount == 1 else { throw Self.noParty(request.partyID) }
+            try Records.delete(from: "party", id: request.partyID, in: db, orElse: Self.noParty(request.partyID))
         }
         logger.info("party deleted", metadata: ["pos.party_id": "\(request.partyID)"])
     }
@@ -131,10 +130,13 @@ extension DemoPOS {
     /// Returns a party, or `NotFound`.
     public func getParty(_ request: GetPartyByIDRequest, context: RequestContext) async throws -> Party {
         try await database.read { db in
-            guard
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM party WHERE id = ?", arguments: [request.partyID])
-            else { throw Self.noParty(request.partyID) }
-            return try Records.party(row)
+            try Records.fetch(
+                from: "party",
+                id: request.partyID,
+                in: db,
+                orElse: Self.noParty(request.partyID),
+                Records.party
+            )
         }
     }
 

@@ -101,8 +101,12 @@ extension DemoPOS {
     /// Deletes a reservation; parties seated from it keep their link.
     public func deleteReservation(_ request: DeleteReservationByIDRequest, context: RequestContext) async throws {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [request.reservationID])
-            guard db.changesCount == 1 else { throw Self.noReservation(request.reservationID) }
+            try Records.delete(
+                from: "reservation",
+                id: request.reservationID,
+                in: db,
+                orElse: Self.noReservation(request.reservationID)
+            )
         }
         logger.info("reservation deleted", metadata: ["pos.reservation_id": "\(request.reservationID)"])
     }
@@ -113,14 +117,13 @@ extension DemoPOS {
         context: RequestContext
     ) async throws -> Reservation {
         try await database.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT * FROM reservation WHERE id = ?",
-                    arguments: [request.reservationID]
-                )
-            else { throw Self.noReservation(request.reservationID) }
-            return try Records.reservation(row)
+            try Records.fetch(
+                from: "reservation",
+                id: request.reservationID,
+                in: db,
+                orElse: Self.noReservation(request.reservationID),
+                Records.reservation
+            )
         }
     }
 

@@ -32,10 +32,13 @@ extension DemoPOS {
     /// Returns an order, or `NotFound`.
     public func getOrder(_ request: GetOrderByIDRequest, context: RequestContext) async throws -> Order {
         try await database.read { db in
-            guard
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM posOrder WHERE id = ?", arguments: [request.orderID])
-            else { throw AdapterError.notFound("order \(Records.quoted(request.orderID)) does not exist") }
-            return try Records.order(row)
+            try Records.fetch(
+                from: "posOrder",
+                id: request.orderID,
+                in: db,
+                orElse: .notFound("order \(Records.quoted(request.orderID)) does not exist"),
+                Records.order
+            )
         }
     }
 

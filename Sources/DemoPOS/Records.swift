@@ -140,6 +140,26 @@ enum Records {
         )
     }
 
+    /// Deletes the row of `table` whose `id` is `id`, or throws `missing`.
+    static func delete(from table: String, id: String, in db: Database, orElse missing: AdapterError) throws {
+        try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id])
+        guard db.changesCount == 1 else { throw missing }
+    }
+
+    /// The entity in the row of `table` whose `id` is `id`, or throws `missing`.
+    static func fetch<Entity>(
+        from table: String,
+        id: String,
+        in db: Database,
+        orElse missing: AdapterError,
+        _ convert: (Row) throws -> Entity
+    ) throws -> Entity {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [id]) else {
+            throw missing
+        }
+        return try convert(row)
+    }
+
     // MARK: - Checks
 
     /// Refuses table ids the POS does not have, naming the first unknown one in request order.

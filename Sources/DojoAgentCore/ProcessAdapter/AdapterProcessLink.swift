@@ -124,22 +124,13 @@ final class AdapterProcessLink: Sendable {
         }
     }
 
-    /// Hands the process's answer to the request waiting for it; `false` if none is (it timed out or was
-    /// cancelled, or the id was never sent).
+    /// Hands the process's answer (or a failure to read it) to the request waiting for it; `false` if none is
+    /// (it timed out or was cancelled, or the id was never sent).
     @discardableResult
-    func deliver(id: Int64, _ answer: Answer) -> Bool {
+    func resume(id: Int64, with outcome: Result<Answer, ProcessAdapterError>) -> Bool {
         let pending = state.withLock { $0.pending.removeValue(forKey: id) }
         guard let pending else { return false }
-        pending.continuation.resume(returning: answer)
-        return true
-    }
-
-    /// Fails the request `id` with `error` (its answer was malformed); `false` if nothing waits for it.
-    @discardableResult
-    func fail(id: Int64, with error: ProcessAdapterError) -> Bool {
-        let pending = state.withLock { $0.pending.removeValue(forKey: id) }
-        guard let pending else { return false }
-        pending.continuation.resume(throwing: error)
+        pending.continuation.resume(with: outcome.mapError { $0 as any Error })
         return true
     }
 

@@ -501,7 +501,7 @@ extension ProcessAdapter {
         }
         switch ProcessMessage(line: line) {
         case .response(let id, let outcome):
-            if !link.deliver(id: id, outcome) {
+            if !link.resume(id: id, with: .success(outcome)) {
                 logger.debug(
                     "adapter process answered a request nobody waits for",
                     metadata: ["adapter.request_id": "\(id)"]
@@ -564,9 +564,9 @@ extension ProcessAdapter {
                 )
             }
             if let responseID, let method = link.method(ofPending: responseID) {
-                link.fail(
+                link.resume(
                     id: responseID,
-                    with: ProcessAdapterError(.invalidResponse, "\(method) got a malformed answer: \(reason)")
+                    with: .failure(ProcessAdapterError(.invalidResponse, "\(method) got a malformed answer: \(reason)"))
                 )
             }
         }
