@@ -241,6 +241,52 @@ struct ProcessAdapterTests {
         }
     }
 
+    @Test func aRestartedProcessDeclaringOtherCapabilitiesIsObservable() async throws {
+        try await withTemporaryDirectory { directory in
+            let command = try ScriptedAdapter.command(
+                #"""
+                STARTS = os.environ["STARTS"]
+                with open(STARTS, "a") as starts:
+                    starts.write("x")
+                FIRST = os.path.getsize(STARTS) == 1
+                CAPABILITIES = ["CreateReservation"] if FIRST else ["CreateReservation", "GetReservationById"]
+                def handle(method, params, message):
+                    if method == "CreateReservationV1":
+                        os._exit(1)  # the upgrade: the next start declares more
+                    return dict(RESERVATION, id=params["reservationId"])
+                """#,
+                in: directory
+            )
+            let adapter = adapter(
+                testConfiguration(command) { $0.environment = ["STARTS": directory + "/starts"] },
+                logs: LogCapture()
+            )
+            try await withRunning(adapter) {
+                var updates = adapter.capabilityUpdates().makeAsyncIterator()
+                #expect(await updates.next() == [.createReservation])
+                let refused = await failure { _ = try await get(adapter, "before-upgrade") }
+                #expect(refused.map(wireError)?.debugMessage == "GetReservationByIdV1 is not implemented by this POS")
+                _ = await failure {
+                    _ = try await adapter.createReservation(
+                        CreateReservationRequest(
+                            dojoReservationID: "d",
+                            name: "n",
+                            covers: 1,
+                            startTime: time(0),
+                            endTime: time(1),
+                            tableIDs: ["t"]
+                        ),
+                        context: context(.createReservation)
+                    )
+                }
+                #expect(await updates.next() == [.createReservation, .getReservationByID])
+                await awaitStatus(adapter) { $0.isReady && $0.incarnation == 2 }
+                let upgraded = try await get(adapter, "after-upgrade")
+                #expect(upgraded.id == "after-upgrade")
+            }
+        }
+    }
+
     @Test func hungRequestTimesOutAndTheProcessIsKilledAndRestarted() async throws {
         try await withTemporaryDirectory { directory in
             let command = try ScriptedAdapter.command(
