@@ -13,12 +13,14 @@ extension DemoPOS {
     /// reservation created with that Dojo id (a walk-in has neither).
     public func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
         let (party, created) = try await database.write { db -> (Party, Bool) in
-            if let existing = try Row.fetchOne(
+            if let existing = try Records.find(
+                in: "party",
+                where: "dojoPartyId",
+                equals: request.dojoPartyID,
                 db,
-                sql: "SELECT * FROM party WHERE dojoPartyId = ?",
-                arguments: [request.dojoPartyID]
+                Records.party
             ) {
-                return (try Records.party(existing), false)
+                return (existing, false)
             }
             try Records.requireTables(request.tableIDs, in: db)
             var reservationID: String?

@@ -10,12 +10,15 @@ extension DemoPOS {
         context: RequestContext
     ) async throws -> Reservation {
         let (reservation, created) = try await database.write { db -> (Reservation, Bool) in
-            if let existing = try Row.fetchOne(
+            let dojoID = request.dojoReservationID
+            if let existing = try Records.find(
+                in: "reservation",
+                where: "dojoReservationId",
+                equals: dojoID,
                 db,
-                sql: "SELECT * FROM reservation WHERE dojoReservationId = ?",
-                arguments: [request.dojoReservationID]
+                Records.reservation
             ) {
-                return (try Records.reservation(existing), false)
+                return (existing, false)
             }
             try Records.requireTables(request.tableIDs, in: db)
             let reservation = Reservation(

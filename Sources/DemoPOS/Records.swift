@@ -146,6 +146,17 @@ enum Records {
         guard db.changesCount == 1 else { throw missing }
     }
 
+    /// The entity in the row of `table` whose `column` equals `value`, if there is one.
+    static func find<Entity>(
+        in table: String,
+        where column: String = "id",
+        equals value: String,
+        _ db: Database,
+        _ convert: (Row) throws -> Entity
+    ) throws -> Entity? {
+        try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(column) = ?", arguments: [value]).map(convert)
+    }
+
     /// The entity in the row of `table` whose `id` is `id`, or throws `missing`.
     static func fetch<Entity>(
         from table: String,
@@ -154,10 +165,8 @@ enum Records {
         orElse missing: AdapterError,
         _ convert: (Row) throws -> Entity
     ) throws -> Entity {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE id = ?", arguments: [id]) else {
-            throw missing
-        }
-        return try convert(row)
+        guard let entity = try find(in: table, equals: id, db, convert) else { throw missing }
+        return entity
     }
 
     // MARK: - Checks
