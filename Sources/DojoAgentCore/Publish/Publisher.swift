@@ -31,6 +31,22 @@ public struct Publisher: Service {
         public init() {}
     }
 
+    /// One thing the publisher did, reported to the optional observer after the outbox recorded it (tests await
+    /// these instead of sleeping; the composition root may turn them into metrics).
+    public enum Event: Sendable, Hashable {
+        /// Dojo answered 2xx. `sendAgain` is true when the row was published again during the send and stays
+        /// pending (invariant 3).
+        case delivered(id: Int64, sendAgain: Bool)
+        /// The attempt failed and the next one is due at `at`.
+        case retryScheduled(id: Int64, at: Date, reason: String)
+        /// The row moved to the dead-letter table.
+        case deadLettered(id: Int64, reason: String)
+        /// Dojo refused the row, but it was published again during the send, so it stays pending.
+        case refusedButPublishedAgain(id: Int64)
+        /// The outbox database failed; delivery pauses for `databaseRetryDelay`.
+        case databaseFailed(String)
+    }
+
     /// What the publisher has done, for status displays.
     public struct Status: Sendable {
         /// Rows delivered (2xx) since start.
@@ -55,6 +71,7 @@ public struct Publisher: Service {
     private let clock: any WallClock
     private let random: @Sendable () -> Double
     private let logger: Logger
+    private let observer: (@Sendable (Event) -> Void)?
     private let statusBox = PThreadLock(Status())
 
     /// - Parameters:
@@ -65,6 +82,7 @@ public struct Publisher: Service {
     ///   - clock: wall clock for schedules (inject a manual one in tests).
     ///   - random: uniform draws in `0...1` for backoff jitter (inject a constant in tests).
     ///   - logger: `dojo.publisher`.
+    ///   - observer: called (on the publisher's tasks; keep it quick) after each outcome is recorded.
     public init(
         outbox: Outbox,
         http: HTTPClient,
@@ -72,7 +90,8 @@ public struct Publisher: Service {
         configuration: Configuration = .init(),
         clock: any WallClock = SystemWallClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-        logger: Logger
+        logger: Logger,
+        observer: (@Sendable (Event) -> Void)? = nil
     ) {
         precondition(
             configuration.maxInFlight > 0,
@@ -85,6 +104,7 @@ public struct Publisher: Service {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.observer = observer
     }
 
     /// A snapshot of what the publisher has done.
@@ -175,6 +195,7 @@ public struct Publisher: Service {
             "outbox database failed; delivery paused",
             metadata: ["error": "\(error)", "outbox.retry_in": "\(self.configuration.databaseRetryDelay)"]
         )
+        self.observer?(.databaseFailed("\(error)"))
     }
 
     private func deliver(_ row: OutboxEntry, databaseTroubleUntil: PThreadLock<Date?>) async {
@@ -220,6 +241,7 @@ public struct Publisher: Service {
                 } else {
                     self.logger.debug("event delivered; published again meanwhile, sending again", metadata: metadata)
                 }
+                self.observer?(.delivered(id: row.id, sendAgain: !removed))
             case .retry(let delay, let reason):
                 try await self.outbox.reschedule(row, at: now.addingTimeInterval(delay.timeInterval), error: reason)
                 self.statusBox.withLock {
@@ -230,6 +252,7 @@ public struct Publisher: Service {
                 metadata["outbox.retry_in"] = "\(delay)"
                 metadata["error"] = "\(reason)"
                 self.logger.warning("event delivery failed; will retry", metadata: metadata)
+                self.observer?(.retryScheduled(id: row.id, at: now.addingTimeInterval(delay.timeInterval), reason: reason))
             case .deadLetter(let reason):
                 var status: Int?
                 var body: String?
@@ -247,11 +270,13 @@ public struct Publisher: Service {
                 metadata["error"] = "\(reason)"
                 if dead {
                     self.logger.error("event dead-lettered; see 'dojo-agent queue list'", metadata: metadata)
+                    self.observer?(.deadLettered(id: row.id, reason: reason))
                 } else {
                     self.logger.warning(
                         "event refused, but published again meanwhile; sending again",
                         metadata: metadata
                     )
+                    self.observer?(.refusedButPublishedAgain(id: row.id))
                 }
             }
         } catch {
