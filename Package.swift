@@ -99,6 +99,8 @@ let package = Package(
                 "DojoAgentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -129,7 +131,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DojoAgentCoreTests",
-            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+            dependencies: [
+                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AdapterTests",
