@@ -172,3 +172,11 @@ func whileRunning<Result: Sendable>(
 func event(_ type: PosEventType, _ id: String) -> PosEvent {
     try! PosEvent(type: type, entityID: id)
 }
+
+/// Runs blocking work (socket reads, waiting for a child process) on a thread of its own, so that the cooperative
+/// pool (two threads on this machine) stays free for the code under test.
+func onThread<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
+        Thread { continuation.resume(returning: work()) }.start()
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,10 +22,30 @@ public struct ControlClient: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Sends `request` and returns the agent's answer. Blocking (a CLI call; do not use on a busy executor).
+    /// Sends `request` and returns the agent's answer.
+    ///
+    /// The exchange uses blocking socket calls, so it runs on a thread of its own: the caller's executor (with two
+    /// cores, the whole cooperative pool is two threads) stays free, which matters when the agent answering runs
+    /// in the same process (tests, embedding).
     ///
     /// - Throws: ``ControlError``: `agentNotRunning` when nothing listens, `permissionDenied`, `badResponse`, …
-    public func send(_ request: ControlRequest) throws(ControlError) -> ControlResponse {
+    public func send(_ request: ControlRequest) async throws(ControlError) -> ControlResponse {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<ControlResponse, ControlError>, Never>) in
+            let thread = Thread {
+                do throws(ControlError) {
+                    continuation.resume(returning: .success(try self.sendBlocking(request)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            thread.name = "dojo-control-client"
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    /// The same exchange on the calling thread.
+    public func sendBlocking(_ request: ControlRequest) throws(ControlError) -> ControlResponse {
         let fd = try UnixSocket.connect(to: self.socketPath)
         defer { close(fd) }
         UnixSocket.setTimeouts(fd, seconds: self.timeoutSeconds)

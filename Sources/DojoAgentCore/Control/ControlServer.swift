@@ -27,15 +27,23 @@ public struct ControlServer: Service {
     private let socketPath: String
     private let handlers: [String: ControlCommandHandler]
     private let logger: Logger
+    private let onListening: (@Sendable () -> Void)?
 
     /// - Parameters:
     ///   - socketPath: `<state_directory>/control.sock` (at most 107 bytes).
     ///   - handlers: command name → handler, for example `["notify": ControlCommands.notify(outbox: outbox)]`.
     ///   - logger: `dojo.control`.
-    public init(socketPath: String, handlers: [String: ControlCommandHandler], logger: Logger) {
+    ///   - onListening: called once the socket accepts connections (readiness for systemd, or for tests).
+    public init(
+        socketPath: String,
+        handlers: [String: ControlCommandHandler],
+        logger: Logger,
+        onListening: (@Sendable () -> Void)? = nil
+    ) {
         self.socketPath = socketPath
         self.handlers = handlers
         self.logger = logger
+        self.onListening = onListening
     }
 
     /// A request waiting for its answer, and the connection thread waiting for it.
@@ -81,6 +89,7 @@ public struct ControlServer: Service {
         }
         acceptThread.name = "dojo-control"
         acceptThread.start()
+        self.onListening?()
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
