@@ -94,7 +94,7 @@ struct ControlSocketTests {
                 try await ControlClient(socketPath: "\(directory)/control.sock").send(ControlRequest(command: "notify"))
             }
             #expect(error.code == .agentNotRunning)
-            #expect(error.message == "dojo-agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)")
+            #expect(error.message == "the agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)")
         }
     }
 

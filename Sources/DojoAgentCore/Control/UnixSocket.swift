@@ -59,7 +59,7 @@ enum UnixSocket {
             case ENOENT, ECONNREFUSED, ENOTDIR:
                 throw ControlError(
                     .agentNotRunning,
-                    "dojo-agent is not running: nothing listens on \(path) (\(Self.errnoText(code)))"
+                    "the agent is not running: nothing listens on \(path) (\(Self.errnoText(code)))"
                 )
             case EACCES, EPERM:
                 throw ControlError(
