@@ -20,11 +20,17 @@ struct CLITests {
         return runner.appendingPathComponent("dojo-agent").path
     }()
 
+    static let emptyConfiguration: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-tests-empty.conf").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        return path
+    }()
+
     static func run(_ arguments: [String]) async throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         // An empty configuration file: never pick up $DOJO_AGENT_CONFIG or a machine's /etc/dojo-agent/agent.conf.
-        process.arguments = arguments + ["--config", "/dev/null"]
+        process.arguments = arguments + ["--config", Self.emptyConfiguration]
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
