@@ -22,7 +22,7 @@ struct CLITests {
 
     static let emptyConfiguration: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-tests-empty.conf").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         return path
     }()
 
