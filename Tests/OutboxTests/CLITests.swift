@@ -53,7 +53,10 @@ struct CLITests {
         try await withTemporaryDirectory { directory in
             let run = try await Self.run(["notify", "OrderUpdated", "42", "--state-directory", directory])
             #expect(run.status == 69)
-            #expect(run.error == "dojo-agent: the agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)\n")
+            #expect(
+                run.error
+                    == "dojo-agent: the agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)\n"
+            )
         }
     }
 
@@ -61,7 +64,10 @@ struct CLITests {
     func notifyRefusesABadTypeWithoutTheAgent() async throws {
         let run = try await Self.run(["notify", "TableUpdated", "42", "--state-directory", "/nonexistent"])
         #expect(run.status == 65)
-        #expect(run.error == "dojo-agent: unknown POS event type \"TableUpdated\"; expected one of OrderUpdated, PartyUpdated, ReservationUpdated\n")
+        #expect(
+            run.error
+                == "dojo-agent: unknown POS event type \"TableUpdated\"; expected one of OrderUpdated, PartyUpdated, ReservationUpdated\n"
+        )
     }
 
     @Test
@@ -90,11 +96,23 @@ struct CLITests {
         try await withTemporaryDirectory { directory in
             // The "agent": an outbox open in this process, publishing while the commands run.
             let outbox = try Outbox.open(path: "\(directory)/outbox.sqlite", logger: testLogger)
-            try await outbox.publish(contentsOf: [event(.orderUpdated, "o1"), event(.partyUpdated, "p1"), event(.orderUpdated, "o2")])
+            try await outbox.publish(contentsOf: [
+                event(.orderUpdated, "o1"), event(.partyUpdated, "p1"), event(.orderUpdated, "o2"),
+            ])
             let rows = try await outbox.pendingEntries()
             try await outbox.reschedule(rows[0], at: Date().addingTimeInterval(600), error: "HTTP 503 unavailable")
-            try await outbox.deadLetter(rows[1], status: 400, reason: "HTTP 400 bad: Dojo refused the event; not retried", responseBody: "bad")
-            try await outbox.deadLetter(rows[2], status: 404, reason: "HTTP 404: Dojo refused the event; not retried", responseBody: nil)
+            try await outbox.deadLetter(
+                rows[1],
+                status: 400,
+                reason: "HTTP 400 bad: Dojo refused the event; not retried",
+                responseBody: "bad"
+            )
+            try await outbox.deadLetter(
+                rows[2],
+                status: 404,
+                reason: "HTTP 404: Dojo refused the event; not retried",
+                responseBody: nil
+            )
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -104,8 +122,18 @@ struct CLITests {
                 #expect(list.status == 0, "\(list.error)")
                 #expect(list.output.contains("dead: 2"))
                 let lines = list.output.split(separator: "\n").map(String.init)
-                #expect(lines.contains { $0.hasPrefix("1 ") && $0.contains("OrderUpdated") && $0.contains("o1") && $0.contains("HTTP 503 unavailable") && $0.contains("in 9m") })
-                #expect(lines.contains { $0.hasPrefix("2 ") && $0.contains("PartyUpdated") && $0.contains("400") && $0.contains("HTTP 400 bad") })
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix("1 ") && $0.contains("OrderUpdated") && $0.contains("o1")
+                            && $0.contains("HTTP 503 unavailable") && $0.contains("in 9m")
+                    }
+                )
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix("2 ") && $0.contains("PartyUpdated") && $0.contains("400")
+                            && $0.contains("HTTP 400 bad")
+                    }
+                )
 
                 let retry = try await Self.run(["queue", "retry", "2", "--state-directory", directory])
                 #expect(retry.status == 0, "\(retry.error)")
@@ -116,7 +144,11 @@ struct CLITests {
                 try await group.waitForAll()
             }
             #expect(try await outbox.deadLetters().map(\.entityID) == ["o2"])
-            #expect(try await outbox.pendingEntries().contains { $0.event == event(.partyUpdated, "p1") && $0.attempts == 0 })
+            #expect(
+                try await outbox.pendingEntries().contains {
+                    $0.event == event(.partyUpdated, "p1") && $0.attempts == 0
+                }
+            )
 
             let all = try await Self.run(["queue", "retry", "--all-dead", "--state-directory", directory])
             #expect(all.output == "1 dead-lettered event moved back to pending\n")

@@ -45,17 +45,23 @@ struct ControlSocketTests {
     }
 
     @Test(arguments: [
-        (["eventType": "TableUpdated", "id": "1"] as [String: JSONValue],
-            "unknown POS event type \"TableUpdated\"; expected one of OrderUpdated, PartyUpdated, ReservationUpdated"),
+        (
+            ["eventType": "TableUpdated", "id": "1"] as [String: JSONValue],
+            "unknown POS event type \"TableUpdated\"; expected one of OrderUpdated, PartyUpdated, ReservationUpdated"
+        ),
         (["eventType": "OrderUpdated", "id": ""], "entity id must not be empty"),
-        (["eventType": "OrderUpdated", "id": .string(String(repeating: "x", count: 257))],
-            "entity id is 257 bytes long; the maximum is 256"),
+        (
+            ["eventType": "OrderUpdated", "id": .string(String(repeating: "x", count: 257))],
+            "entity id is 257 bytes long; the maximum is 256"
+        ),
         (["eventType": "OrderUpdated"], "notify needs an \"id\" string"),
         (["id": "1"], "notify needs an \"eventType\" string (OrderUpdated, PartyUpdated or ReservationUpdated)"),
     ])
     func badInputIsRefusedAndNothingIsStored(fields: [String: JSONValue], message: String) async throws {
         try await self.withServer { socket, outbox in
-            let response = try await ControlClient(socketPath: socket).send(ControlRequest(command: "notify", fields: fields))
+            let response = try await ControlClient(socketPath: socket).send(
+                ControlRequest(command: "notify", fields: fields)
+            )
             #expect(response == .failure(message))
             #expect(try await outbox.statistics().pending == 0)
         }
@@ -94,7 +100,10 @@ struct ControlSocketTests {
                 try await ControlClient(socketPath: "\(directory)/control.sock").send(ControlRequest(command: "notify"))
             }
             #expect(error.code == .agentNotRunning)
-            #expect(error.message == "the agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)")
+            #expect(
+                error.message
+                    == "the agent is not running: nothing listens on \(directory)/control.sock (No such file or directory)"
+            )
         }
     }
 
@@ -127,7 +136,11 @@ struct ControlSocketTests {
     @Test
     func aSecondServerOnTheSameSocketRefusesToStart() async throws {
         try await self.withServer { socket, outbox in
-            let second = ControlServer(socketPath: socket, handlers: ["notify": ControlCommands.notify(outbox: outbox)], logger: testLogger)
+            let second = ControlServer(
+                socketPath: socket,
+                handlers: ["notify": ControlCommands.notify(outbox: outbox)],
+                logger: testLogger
+            )
             let error = try await #require(throws: ControlError.self) { try await second.run() }
             #expect(error.code == .alreadyRunning)
         }

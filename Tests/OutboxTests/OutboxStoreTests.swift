@@ -1,8 +1,9 @@
-@testable import DojoAgentCore
 import DojoProtocol
 import Foundation
 import GRDB
 import Testing
+
+@testable import DojoAgentCore
 
 @Suite(.timeLimit(.minutes(1)))
 struct OutboxStoreTests {
@@ -55,7 +56,9 @@ struct OutboxStoreTests {
         try await withTemporaryDirectory { directory in
             let clock = ManualWallClock()
             let outbox = try Outbox.open(path: "\(directory)/outbox.sqlite", clock: clock, logger: testLogger)
-            try await outbox.publish(contentsOf: [event(.orderUpdated, "a"), event(.orderUpdated, "b"), event(.orderUpdated, "c")])
+            try await outbox.publish(contentsOf: [
+                event(.orderUpdated, "a"), event(.orderUpdated, "b"), event(.orderUpdated, "c"),
+            ])
             for row in try await outbox.pendingEntries() {
                 #expect(try await outbox.deadLetter(row, status: 400, reason: "HTTP 400", responseBody: "nope"))
             }

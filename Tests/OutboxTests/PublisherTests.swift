@@ -21,7 +21,7 @@ struct PublisherTests {
     private func withWorld<Result: Sendable>(
         tls: Bool = false,
         resellerID: String? = nil,
-        configure: (inout Publisher.Configuration) -> Void = { _ in },
+        configuration: Publisher.Configuration = .init(),
         path: String? = nil,
         clock: ManualWallClock = ManualWallClock(),
         _ body: (World) async throws -> Result
@@ -29,9 +29,8 @@ struct PublisherTests {
         try await withTemporaryDirectory { directory in
             let outbox = try Outbox.open(path: path ?? "\(directory)/outbox.sqlite", clock: clock, logger: testLogger)
             return try await withRESTPeer(tls: tls) { peer, rest in
-                try await HTTPClient.withClient(configuration: httpConfiguration(tls: tls), logger: testLogger) { http in
-                    var configuration = Publisher.Configuration()
-                    configure(&configuration)
+                try await HTTPClient.withClient(configuration: httpConfiguration(tls: tls), logger: testLogger) {
+                    http in
                     let events = AsyncQueue<Publisher.Event>()
                     let publisher = Publisher(
                         outbox: outbox,
@@ -53,7 +52,10 @@ struct PublisherTests {
     @Test(arguments: [
         (PosEventType.orderUpdated, #"{"eventType":"OrderUpdated","event":{"orderId":"ord_12345678"}}"#),
         (PosEventType.partyUpdated, #"{"eventType":"PartyUpdated","event":{"partyId":"ord_12345678"}}"#),
-        (PosEventType.reservationUpdated, #"{"eventType":"ReservationUpdated","event":{"reservationId":"ord_12345678"}}"#),
+        (
+            PosEventType.reservationUpdated,
+            #"{"eventType":"ReservationUpdated","event":{"reservationId":"ord_12345678"}}"#
+        ),
     ])
     func eachTypeIsPostedWithExactlyTheDocumentedBodyAndHeaders(type: PosEventType, body: String) async throws {
         try await self.withWorld(tls: true) { world in
@@ -132,7 +134,10 @@ struct PublisherTests {
             try await world.outbox.publish(event(.orderUpdated, "7"))
             _ = await world.rest.requests.next()
             // random = 1: the first retry waits the full first ceiling, 1 s.
-            #expect(await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 500 boom"))
+            #expect(
+                await world.events.next()
+                    == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 500 boom")
+            )
             let row = try #require(try await world.outbox.pendingEntries().first)
             #expect(row.attempts == 1 && row.lastError == "HTTP 500 boom")
             await world.clock.waitForSleeper(until: start.addingTimeInterval(1))
@@ -152,7 +157,9 @@ struct PublisherTests {
             world.rest.enqueue { _ in RESTReply(status: 429, headers: [("Retry-After", "7")]) }
             try await world.outbox.publish(event(.partyUpdated, "p"))
             _ = await world.rest.requests.next()
-            #expect(await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(7), reason: "HTTP 429"))
+            #expect(
+                await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(7), reason: "HTTP 429")
+            )
             await world.clock.waitForSleeper(until: start.addingTimeInterval(7))
             world.clock.advance(to: start.addingTimeInterval(6))
             #expect(world.rest.requests.pending.isEmpty)
@@ -181,13 +188,20 @@ struct PublisherTests {
 
     @Test
     func maxAttemptsDeadLettersAfterTheLastFailure() async throws {
-        try await self.withWorld(configure: { $0.retry.maxAttempts = 2 }) { world in
+        var configuration = Publisher.Configuration()
+        configuration.retry.maxAttempts = 2
+        try await self.withWorld(configuration: configuration) { world in
             let start = world.clock.now
             world.rest.setDefault { _ in RESTReply(status: 503) }
             try await world.outbox.publish(event(.orderUpdated, "y"))
-            #expect(await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 503"))
+            #expect(
+                await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 503")
+            )
             world.clock.advance(to: start.addingTimeInterval(1))
-            #expect(await world.events.next() == .deadLettered(id: 1, reason: "gave up after 2 attempts (outbox.max_attempts): HTTP 503"))
+            #expect(
+                await world.events.next()
+                    == .deadLettered(id: 1, reason: "gave up after 2 attempts (outbox.max_attempts): HTTP 503")
+            )
         }
     }
 
@@ -200,7 +214,10 @@ struct PublisherTests {
             try await self.withWorld(path: path, clock: clock) { world in
                 world.rest.setDefault { _ in RESTReply(status: 503) }
                 try await world.outbox.publish(event(.reservationUpdated, "r"))
-                #expect(await world.events.next() == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 503"))
+                #expect(
+                    await world.events.next()
+                        == .retryScheduled(id: 1, at: start.addingTimeInterval(1), reason: "HTTP 503")
+                )
             }
             // A new agent process: a new outbox object, peer, client and publisher on the same file.
             try await self.withWorld(path: path, clock: clock) { world in
@@ -216,7 +233,9 @@ struct PublisherTests {
 
     @Test
     func aBacklogDrainsAtTheConfiguredRate() async throws {
-        try await self.withWorld(configure: { $0.drainRate = 2 }) { world in
+        var configuration = Publisher.Configuration()
+        configuration.drainRate = 2
+        try await self.withWorld(configuration: configuration) { world in
             let start = world.clock.now
             try await world.outbox.publish(contentsOf: (0..<5).map { event(.orderUpdated, "o\($0)") })
             for _ in 0..<2 { _ = await world.events.next() }

@@ -24,7 +24,8 @@ enum TLSFixture {
 
 /// A fresh directory under the system temporary directory, removed when `body` returns.
 func withTemporaryDirectory<Result>(_ body: (String) async throws -> Result) async throws -> Result {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString.prefix(8))").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString.prefix(8))")
+        .path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: path) }
     return try await body(path)
@@ -41,7 +42,10 @@ func withRESTPeer<Result: Sendable>(
     peerLogger.logLevel = .critical
     configuration.logger = peerLogger
     if tls {
-        configuration.tls = .init(certificateChain: TLSFixture.path("server.pem"), privateKey: TLSFixture.path("server.key"))
+        configuration.tls = .init(
+            certificateChain: TLSFixture.path("server.pem"),
+            privateKey: TLSFixture.path("server.key")
+        )
     }
     configuration.routes = rest.install
     return try await WebSocketPeer.withPeer(configuration: configuration) { peer in try await body(peer, rest) }

@@ -24,8 +24,11 @@ struct HTTPClientTests {
     @Test(arguments: [false, true])
     func postSendsMethodHeadersAndBodyAndReturnsTheResponse(tls: Bool) async throws {
         try await self.withREST(tls: tls) { peer, rest in
-            rest.enqueue { _ in RESTReply(status: 201, headers: [("Retry-After", "7"), ("Content-Type", "text/plain")], body: "made") }
-            let response = try await HTTPClient.withClient(configuration: self.trustingFixtureCA, logger: testLogger) { http in
+            rest.enqueue { _ in
+                RESTReply(status: 201, headers: [("Retry-After", "7"), ("Content-Type", "text/plain")], body: "made")
+            }
+            let response = try await HTTPClient.withClient(configuration: self.trustingFixtureCA, logger: testLogger) {
+                http in
                 try await http.execute(
                     HTTPRequest(
                         method: .post,
@@ -100,12 +103,19 @@ struct HTTPClientTests {
         let error = try await #require(throws: HTTPClientError.self) {
             try await HTTPClient.withClient(logger: testLogger) { http in
                 try await http.execute(
-                    HTTPRequest(method: .post, url: "http://127.0.0.1:\(server.port)/epos/events", timeout: .milliseconds(300))
+                    HTTPRequest(
+                        method: .post,
+                        url: "http://127.0.0.1:\(server.port)/epos/events",
+                        timeout: .milliseconds(300)
+                    )
                 )
             }
         }
         #expect(error.code == .timeout)
-        #expect(error.message == "no complete response to POST http://127.0.0.1:\(server.port)/epos/events within the request timeout")
+        #expect(
+            error.message
+                == "no complete response to POST http://127.0.0.1:\(server.port)/epos/events within the request timeout"
+        )
     }
 
     @Test
@@ -190,7 +200,11 @@ struct HTTPClientTests {
                     for index in 0..<6 {
                         group.addTask {
                             let response = try await http.execute(
-                                HTTPRequest(method: .post, url: peer.httpBaseURL + "/epos/events", body: Array("\(index)".utf8))
+                                HTTPRequest(
+                                    method: .post,
+                                    url: peer.httpBaseURL + "/epos/events",
+                                    body: Array("\(index)".utf8)
+                                )
                             )
                             return response.status
                         }
@@ -238,7 +252,12 @@ final class AsyncGate: Sendable {
 final class InFlightCounter: Sendable {
     private let state = PThreadLock<(current: Int, maximum: Int)>((0, 0))
 
-    func enter() { self.state.withLock { $0.current += 1; $0.maximum = max($0.maximum, $0.current) } }
+    func enter() {
+        self.state.withLock {
+            $0.current += 1
+            $0.maximum = max($0.maximum, $0.current)
+        }
+    }
     func leave() { self.state.withLock { $0.current -= 1 } }
     var maximum: Int { self.state.withLock { $0.maximum } }
 }

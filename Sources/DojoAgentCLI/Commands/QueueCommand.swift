@@ -57,7 +57,8 @@ struct QueueCommand: AsyncParsableCommand {
                                 [
                                     "\(entry.id)", entry.event.type.rawValue, entry.event.entityID,
                                     Table.age(now.timeIntervalSince(entry.createdAt)), "\(entry.attempts)",
-                                    entry.nextAttemptAt <= now ? "now" : "in " + Table.age(entry.nextAttemptAt.timeIntervalSince(now)),
+                                    entry.nextAttemptAt <= now
+                                        ? "now" : "in " + Table.age(entry.nextAttemptAt.timeIntervalSince(now)),
                                     entry.lastError ?? "",
                                 ]
                             }
@@ -73,13 +74,16 @@ struct QueueCommand: AsyncParsableCommand {
                                 [
                                     "\(letter.id)", letter.eventType, letter.entityID,
                                     Table.age(now.timeIntervalSince(letter.createdAt)), "\(letter.attempts)",
-                                    Table.age(now.timeIntervalSince(letter.deadAt)), letter.status.map { "\($0)" } ?? "-",
+                                    Table.age(now.timeIntervalSince(letter.deadAt)),
+                                    letter.status.map { "\($0)" } ?? "-",
                                     letter.reason,
                                 ]
                             }
                         )
                     )
-                    print("retry one with 'dojo-agent queue retry ID', all with 'queue retry --all-dead'; drop them with 'queue purge --dead'")
+                    print(
+                        "retry one with 'dojo-agent queue retry ID', all with 'queue retry --all-dead'; drop them with 'queue purge --dead'"
+                    )
                 }
             } catch {
                 CommandOutput.fail(error.message, status: 1)
@@ -159,7 +163,8 @@ enum Table {
         return all.map { row in
             row.enumerated().map { column, cell in
                 let clipped = cell.count > 60 && column < row.count - 1 ? String(cell.prefix(59)) + "…" : cell
-                return column == row.count - 1 ? clipped : clipped.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                return column == row.count - 1
+                    ? clipped : clipped.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }
             .joined(separator: "  ")
         }

@@ -30,7 +30,8 @@ public struct ControlClient: Sendable {
     ///
     /// - Throws: ``ControlError``: `agentNotRunning` when nothing listens, `permissionDenied`, `badResponse`, …
     public func send(_ request: ControlRequest) async throws(ControlError) -> ControlResponse {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<ControlResponse, ControlError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<ControlResponse, ControlError>, Never>) in
             let thread = Thread {
                 do throws(ControlError) {
                     continuation.resume(returning: .success(try self.sendBlocking(request)))

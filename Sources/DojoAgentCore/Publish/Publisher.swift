@@ -159,6 +159,8 @@ public struct Publisher: Service {
                                 wakeAt = min(wakeAt ?? due, due)
                             }
                         } catch {
+                            // Cancelled while reading the table: shutting down, not a database failure.
+                            if Task.isCancelled { break }
                             self.databaseFailed(error, until: databaseTroubleUntil, now: now)
                             wakeAt = databaseTroubleUntil.withLock { $0 }
                         }
@@ -252,7 +254,9 @@ public struct Publisher: Service {
                 metadata["outbox.retry_in"] = "\(delay)"
                 metadata["error"] = "\(reason)"
                 self.logger.warning("event delivery failed; will retry", metadata: metadata)
-                self.observer?(.retryScheduled(id: row.id, at: now.addingTimeInterval(delay.timeInterval), reason: reason))
+                self.observer?(
+                    .retryScheduled(id: row.id, at: now.addingTimeInterval(delay.timeInterval), reason: reason)
+                )
             case .deadLetter(let reason):
                 var status: Int?
                 var body: String?
@@ -280,6 +284,7 @@ public struct Publisher: Service {
                 }
             }
         } catch {
+            if Task.isCancelled { return }  // the row stays as it is and is sent again after the restart
             // The answer could not be recorded (disk full…): the row keeps its old schedule and is sent again once
             // the database works; pause so that this does not turn into a hot loop of resends.
             self.databaseFailed(error, until: databaseTroubleUntil, now: now)

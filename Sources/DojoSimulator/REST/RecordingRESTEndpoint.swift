@@ -59,7 +59,9 @@ public final class RecordingRESTEndpoint: Sendable {
     /// - Parameter extraPaths: more paths (for any method) to record beside the two Dojo endpoints.
     public init(extraPaths: [String] = []) {
         self.extraPaths = extraPaths
-        self.fallback = NIOLockedValueBox({ request in RESTReply(status: 200, headers: [("Content-Type", "application/json")], body: request.body) })
+        self.fallback = NIOLockedValueBox({ request in
+            RESTReply(status: 200, headers: [("Content-Type", "application/json")], body: request.body)
+        })
     }
 
     /// Answers the next request (after earlier scripted ones) with `responder`.
@@ -92,7 +94,8 @@ public final class RecordingRESTEndpoint: Sendable {
             body: String(buffer: buffer)
         )
         self.requests.push(recorded)
-        let responder = self.script.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() } ?? self.fallback.withLockedValue { $0 }
+        let responder =
+            self.script.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() } ?? self.fallback.withLockedValue { $0 }
         let reply = await responder(recorded)
         var fields = HTTPFields()
         for header in reply.headers {

@@ -19,11 +19,11 @@ public struct HTTPClientConfiguration: Sendable {
     /// Dojo's REST answers are small JSON documents.
     public var maxResponseBodySize = 1 << 20
 
-    /// Queue requests to the same host on one kept-alive connection (libwebsockets `LCCSCF_PIPELINE`) instead of
-    /// opening one connection per request. With HTTP/1.1, lws serialises the queued requests on that connection,
-    /// so this trades parallelism for fewer TCP and TLS handshakes; see Docs/performance.md for measurements.
-    /// Default true.
-    public var reuseConnections = true
+    /// Ask libwebsockets to queue requests to the same host on one kept-alive connection (`LCCSCF_PIPELINE`)
+    /// instead of opening one connection per request. Default false: with lws 4.1.6 it gave no reuse for
+    /// sequential requests (each still opened its own connection), serialised concurrent ones, and under load
+    /// some requests failed to start ("could not start the connection"); see Docs/performance.md.
+    public var reuseConnections = false
 
     public init() {}
 }
