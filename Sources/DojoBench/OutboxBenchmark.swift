@@ -61,6 +61,10 @@ struct OutboxBenchmark: AsyncParsableCommand {
             try await outbox.publish(try PosEvent(type: .orderUpdated, entityID: "single-\(index)"))
         }
         Self.report("durable publishes, one per transaction", single, raw)
+        let blocking = try self.measureBlocking(count: self.commits) { index in
+            try outbox.publishSynchronously(try PosEvent(type: .reservationUpdated, entityID: "sync-\(index)"))
+        }
+        Self.report("durable publishes, blocking API (publishSynchronously)", blocking, raw)
         let coalesced = try await self.measure(count: self.commits) { index in
             try await outbox.publish(try PosEvent(type: .orderUpdated, entityID: "single-\(index % 50)"))
         }
@@ -94,6 +98,12 @@ struct OutboxBenchmark: AsyncParsableCommand {
             }
         }
         return Double(self.commits) / (ContinuousClock.now - start).seconds
+    }
+
+    private func measureBlocking(count: Int, _ body: (Int) throws -> Void) throws -> Double {
+        let start = ContinuousClock.now
+        for index in 0..<count { try body(index) }
+        return Double(count) / (ContinuousClock.now - start).seconds
     }
 
     private func measure(count: Int, _ body: (Int) async throws -> Void) async throws -> Double {
