@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "dojo-agent", targets: ["DojoAgentCLI"]),
         .executable(name: "dojo-sim", targets: ["DojoSimulatorCLI"]),
         .executable(name: "dojo-bench", targets: ["DojoBench"]),
+        .executable(name: "dojo-transport-check", targets: ["TransportCheck"]),
         .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
         .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
         .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
@@ -109,6 +110,20 @@ let package = Package(
                 "DojoSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "TransportCheck",
+            dependencies: [
+                "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A synchronous-main driver of the transport for valgrind, which crashes on Swift's async main
+        // (libdispatch's signal thread). Not a product: built on demand by Docs/transport.md's recipe.
+        .executableTarget(
+            name: "TransportLeakCheck",
+            dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "DojoBench",

@@ -16,7 +16,6 @@ final class Locked<State>: @unchecked Sendable {
     init(_ initial: State) {
         self.state = initial
         self.mutex = .allocate(capacity: 1)
-        self.mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(self.mutex, nil)
     }
 
