@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The simulator's scenario files (YAML); never linked into dojo-agent.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The whole C fence for libwebsockets: module.modulemap + shim.h. Imported by Transport only.
@@ -91,6 +93,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -141,7 +144,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DojoSimulatorTests",
-            dependencies: ["DojoSimulator"]
+            dependencies: [
+                "DojoSimulator",
+                "DojoAdapter",
+                "DojoProtocol",
+                "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
