@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "dojo-agent", targets: ["DojoAgentCLI"]),
         .executable(name: "dojo-sim", targets: ["DojoSimulatorCLI"]),
         .executable(name: "dojo-bench", targets: ["DojoBench"]),
+        .executable(name: "dojo-transport-check", targets: ["TransportCheck"]),
         .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
         .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
         .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
@@ -102,6 +103,8 @@ let package = Package(
                 "DojoAgentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -109,6 +112,14 @@ let package = Package(
             dependencies: [
                 "DojoSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "TransportCheck",
+            dependencies: [
+                "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -132,7 +143,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DojoAgentCoreTests",
-            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+            dependencies: [
+                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AdapterTests",

@@ -1,10 +1,50 @@
 import ArgumentParser
+import DojoAgentCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
 
-/// `dojo-agent run` (not yet built).
+/// `dojo-agent run`: the daemon.
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Not yet available.")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the agent: hold the session to Dojo and serve it through the POS adapter.",
+        discussion: "Stops gracefully on SIGTERM or SIGINT: in-flight requests finish and the session closes with 1000."
+    )
+
+    @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        throw ValidationError("'run' is not built yet")
+        let configuration = try self.options.load(requireCredentials: true).configuration
+        let logger = LogSetup.bootstrap(level: configuration.logLevel)
+        let agent = Agent(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: agent)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as AgentConfigurationError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// The process-wide logging setup: one handler on stderr (systemd's journal captures it).
+enum LogSetup {
+    static func bootstrap(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "dojo.agent")
+        logger.logLevel = level
+        return logger
     }
 }

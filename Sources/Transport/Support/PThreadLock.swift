@@ -17,14 +17,12 @@ final class PThreadLock<State>: @unchecked Sendable {
     init(_ initial: State) {
         self.state = initial
         self.mutex = .allocate(capacity: 1)
-        self.mutex.initialize(to: pthread_mutex_t())
         let result = pthread_mutex_init(self.mutex, nil)
         precondition(result == 0, "BUG: pthread_mutex_init failed with \(result)")
     }
 
     deinit {
         pthread_mutex_destroy(self.mutex)
-        self.mutex.deinitialize(count: 1)
         self.mutex.deallocate()
     }
 

@@ -1,0 +1,393 @@
+import DojoAdapter
+import DojoProtocol
+import Logging
+
+/// Serves the JSON-RPC requests Dojo sends over one session: decodes each frame, runs requests concurrently but
+/// in arrival order per entity, calls the adapter within a deadline, and answers every request exactly once.
+///
+/// Invariants:
+/// - Bad input never ends the session: a frame that is not JSON, a bad envelope, an unknown method or invalid
+///   params gets an `InvalidRequest` reply naming the field and the reason (when an id can be recovered) and a
+///   log line; the reader moves on.
+/// - Requests whose entity keys intersect run in arrival order (`EntitySequencer`); at most `maxInFlight` run at
+///   once — beyond that the reader stops reading and the transport's flow control pushes back on Dojo.
+/// - Dojo hears back within `requestTimeout`: a slower adapter call is answered with `UnexpectedError` at the
+///   deadline (and logged as slow) and cancelled; the entity stays locked until the adapter returns, so order
+///   still holds. (An embedded adapter that ignores cancellation keeps its entity locked: a vendor bug the log
+///   names. The process adapter kills and restarts a hung process, which fails the call.)
+/// - A repeated JSON-RPC id within the replay window is answered with the stored response, never run twice.
+/// - A repeated `CreateReservationV1`/`CreatePartyV1` (same Dojo id) returns the entity already created
+///   (`AgentStore`), and a Dojo event id already handled is acknowledged without calling the adapter again.
+/// - Vendor error details never reach Dojo (`DojoError.from`); they go to the local log.
+struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
+    /// Limits (from `[session]`).
+    public struct Configuration: Sendable {
+        public var requestTimeout: Duration = .seconds(10)
+        public var maxInFlight = 32
+        public var replayWindow: Duration = .seconds(600)
+
+        public init() {}
+    }
+
+    let adapter: any POSAdapter
+    let store: AgentStore
+    let configuration: Configuration
+    let clock: C
+    let logger: Logger
+    private let replay: ReplayCache<C.Instant>
+    private let sequencer = EntitySequencer()
+
+    init(adapter: any POSAdapter, store: AgentStore, configuration: Configuration, clock: C, logger: Logger) {
+        self.adapter = adapter
+        self.store = store
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.replay = ReplayCache(window: configuration.replayWindow)
+    }
+
+    /// Reads frames until `frames` ends, handling each; returns once every request read has been answered (or
+    /// could not be, because the connection is gone).
+    /// - Parameters:
+    ///   - frames: the text frames from Dojo, in arrival order.
+    ///   - send: writes one response frame; it may throw when the connection has ended.
+    func serve<Frames: AsyncSequence>(
+        frames: Frames,
+        send: @escaping @Sendable (String) async throws -> Void
+    ) async throws where Frames.Element == String {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for try await frame in frames {
+                let request: Admitted
+                switch self.admit(frame: frame) {
+                case .request(let admitted):
+                    request = admitted
+                case .reply(let reply):
+                    await self.deliver(reply, send: send, logger: self.logger)
+                    continue
+                case .ignore:
+                    continue
+                }
+                if running >= self.configuration.maxInFlight {
+                    try await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await self.process(request, send: send) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// A request accepted for processing, with its place in the per-entity order.
+    struct Admitted: Sendable {
+        var rpc: RPCRequest
+        var decoded: Result<DojoRequest, DojoProtocolError>
+        var ticket: EntitySequencer.Ticket
+        var arrived: C.Instant
+    }
+
+    private enum Admission {
+        case request(Admitted)
+        case reply(String)
+        case ignore
+    }
+
+    /// Classifies one frame on the reader (in arrival order): a request to run concurrently, an immediate error
+    /// reply (an unreadable frame whose id could be recovered), or nothing to answer.
+    private func admit(frame: String) -> Admission {
+        switch IncomingMessage(frame: frame) {
+        case .request(let rpc):
+            let decoded: Result<DojoRequest, DojoProtocolError>
+            do {
+                decoded = .success(try DojoRequest(method: rpc.method, params: rpc.params))
+            } catch {
+                decoded = .failure(error)
+            }
+            let keys = (try? decoded.get())?.entityKeys ?? []
+            return .request(
+                Admitted(rpc: rpc, decoded: decoded, ticket: self.sequencer.arrive(keys: keys), arrived: self.clock.now)
+            )
+        case .notification(let notification):
+            self.logger.warning(
+                "ignored a JSON-RPC notification from Dojo (no id, so nothing to answer)",
+                metadata: ["rpc.method": "\(notification.method)"]
+            )
+            return .ignore
+        case .invalid(let invalid):
+            self.logger.warning(
+                "unreadable frame from Dojo",
+                metadata: [
+                    "rpc.id": "\(invalid.id?.text ?? "none")", "reason": "\(invalid.reason)",
+                    "frame.excerpt": "\(excerpt(frame))",
+                ]
+            )
+            // Only answer when the id could be recovered: an `"id": null` reply correlates with nothing.
+            return invalid.id == nil ? .ignore : .reply(invalid.response.encoded())
+        }
+    }
+
+    private func process(_ admitted: Admitted, send: @escaping @Sendable (String) async throws -> Void) async {
+        let rpc = admitted.rpc
+        var requestLogger = self.logger
+        requestLogger[metadataKey: "rpc.id"] = "\(rpc.id.text)"
+        requestLogger[metadataKey: "rpc.method"] = "\(rpc.method)"
+        let logger = requestLogger
+
+        let (lookup, mismatch) = self.replay.begin(id: rpc.id.text, method: rpc.method, now: self.clock.now)
+        if mismatch {
+            logger.warning("Dojo reused a JSON-RPC id for a different method; handling it as a new request")
+        }
+        switch lookup {
+        case .answered(let stored):
+            self.sequencer.finish(admitted.ticket)
+            logger.info("repeated request answered from the stored response", metadata: ["outcome": "replayed"])
+            await self.deliver(stored, send: send, logger: logger)
+            return
+        case .inFlight(let signal):
+            self.sequencer.finish(admitted.ticket)
+            await signal.wait()
+            if let stored = self.replay.storedResponse(for: rpc.id.text) {
+                logger.info(
+                    "repeated request answered with the first one's response",
+                    metadata: ["outcome": "replayed"]
+                )
+                await self.deliver(stored, send: send, logger: logger)
+            }
+            return
+        case .new:
+            break
+        }
+
+        await admitted.ticket.waitForTurn()
+        let answered = AnsweredFlag()
+        let respond: @Sendable (ResponseFrame, String) async -> Void = { frame, outcome in
+            guard answered.set() else { return }
+            let encoded = frame.encoded()
+            self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
+            let elapsed = admitted.arrived.duration(to: self.clock.now)
+            let entity = (try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"
+            logger.info(
+                "request handled",
+                metadata: [
+                    "rpc.entity": "\(entity)", "outcome": "\(outcome)",
+                    "duration_ms": "\(milliseconds(elapsed))",
+                ]
+            )
+            await self.deliver(encoded, send: send, logger: logger)
+        }
+
+        switch admitted.decoded {
+        case .failure(let error):
+            if error.code == .unknownMethod {
+                logger.error(
+                    "Dojo sent a method this agent does not implement; it should only route registered capabilities",
+                    metadata: ["reason": "\(error.message)"]
+                )
+            } else {
+                logger.warning("invalid request from Dojo", metadata: ["reason": "\(error.message)"])
+            }
+            let mapped = DojoError.from(error)
+            await respond(.failure(mapped.wireError, id: rpc.id, method: rpc.method), "\(mapped.wireError.errorType)")
+        case .success(let request):
+            await self.run(request, rpc: rpc, logger: logger, respond: respond)
+        }
+        self.sequencer.finish(admitted.ticket)
+    }
+
+    /// Calls the adapter, racing the deadline. Returns only when the adapter call has returned (so the entity's
+    /// order holds), but answers Dojo at the deadline if the adapter is slower.
+    private func run(
+        _ request: DojoRequest,
+        rpc: RPCRequest,
+        logger: Logger,
+        respond: @escaping @Sendable (ResponseFrame, String) async -> Void
+    ) async {
+        let context = RequestContext(requestID: rpc.id, request: request)
+        let timeout = self.configuration.requestTimeout
+        let started = self.clock.now
+        await withTaskGroup(of: CallOutcome?.self) { group in
+            group.addTask {
+                let frame: ResponseFrame
+                let outcome: String
+                do {
+                    let result = try await self.call(request, context: context, logger: logger)
+                    frame = .success(result, id: rpc.id, method: rpc.method)
+                    outcome = "ok"
+                } catch {
+                    let mapped = DojoError.from(error)
+                    if let detail = mapped.localDetail {
+                        logger.error("adapter call failed", metadata: ["error": "\(detail)"])
+                    }
+                    frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
+                    outcome = "\(mapped.wireError.errorType)"
+                }
+                await respond(frame, outcome)
+                return .finished
+            }
+            group.addTask {
+                do {
+                    try await self.clock.sleep(for: timeout)
+                    return .deadline
+                } catch {
+                    return nil
+                }
+            }
+            guard let first = await group.next() else { return }
+            if case .deadline = first {
+                logger.warning(
+                    "adapter call is slow: answered Dojo with UnexpectedError at the deadline",
+                    metadata: ["timeout": "\(timeout)"]
+                )
+                await respond(
+                    .failure(
+                        DojoError(
+                            errorType: .unexpectedError,
+                            debugMessage: "the POS did not answer within \(timeout)"
+                        ),
+                        id: rpc.id,
+                        method: rpc.method
+                    ),
+                    "timeout"
+                )
+                // Ask the adapter to stop (cooperative adapters return promptly); the entity stays ordered until
+                // it has returned.
+                group.cancelAll()
+                _ = await group.next()
+                logger.warning(
+                    "slow adapter call finished after the deadline",
+                    metadata: ["duration_ms": "\(milliseconds(started.duration(to: self.clock.now)))"]
+                )
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The adapter call, with the agent's own idempotency for creates and Dojo events.
+    private func call(_ request: DojoRequest, context: RequestContext, logger: Logger) async throws -> DojoResult {
+        switch request {
+        case .createReservation(let create):
+            return try await self.createOnce(
+                .reservation,
+                dojoID: create.dojoReservationID,
+                request: request,
+                context: context,
+                logger: logger,
+                fetch: { posID in
+                    guard self.adapter.capabilities.contains(.getReservationByID) else { return nil }
+                    return try await .reservation(
+                        self.adapter.getReservation(
+                            GetReservationByIDRequest(reservationID: posID, headers: create.headers),
+                            context: context
+                        )
+                    )
+                }
+            )
+        case .createParty(let create):
+            return try await self.createOnce(
+                .party,
+                dojoID: create.dojoPartyID,
+                request: request,
+                context: context,
+                logger: logger,
+                fetch: { posID in
+                    guard self.adapter.capabilities.contains(.getPartyByID) else { return nil }
+                    return try await .party(
+                        self.adapter.getParty(
+                            GetPartyByIDRequest(partyID: posID, headers: create.headers),
+                            context: context
+                        )
+                    )
+                }
+            )
+        case .handleEvent(let event):
+            if try await self.store.hasHandledEvent(id: event.id) {
+                logger.info("Dojo event already handled; acknowledged again", metadata: ["event.id": "\(event.id)"])
+                return .empty
+            }
+            let result = try await self.adapter.respond(to: request, context: context)
+            try await self.store.recordHandledEvent(id: event.id)
+            return result
+        default:
+            return try await self.adapter.respond(to: request, context: context)
+        }
+    }
+
+    /// Creates an entity once per Dojo id: a repeat returns the entity already created (fetched fresh when the
+    /// adapter can, else the stored result); if the POS has since deleted it, it is created again.
+    private func createOnce(
+        _ kind: AgentStore.EntityKind,
+        dojoID: String,
+        request: DojoRequest,
+        context: RequestContext,
+        logger: Logger,
+        fetch: (String) async throws -> DojoResult?
+    ) async throws -> DojoResult {
+        if let existing = try await self.store.mapping(kind, dojoID: dojoID) {
+            do {
+                let current = try await fetch(existing.posID)
+                let result = try current ?? DojoResult(json: JSONValue(parsing: existing.result), for: request.method)
+                logger.info(
+                    "repeated create: returning the entity already created",
+                    metadata: ["dojo.id": "\(dojoID)", "pos.id": "\(existing.posID)"]
+                )
+                return result
+            } catch let error as AdapterError where error.code.errorType == .notFound {
+                logger.info("repeated create of an entity the POS has deleted: creating it again")
+            }
+        }
+        let result = try await self.adapter.respond(to: request, context: context)
+        let posID: String? =
+            switch result {
+            case .reservation(let reservation): reservation.id
+            case .party(let party): party.id
+            default: nil
+            }
+        if let posID {
+            try await self.store.recordMapping(
+                kind,
+                dojoID: dojoID,
+                mapping: AgentStore.Mapping(posID: posID, result: result.jsonValue.serialized())
+            )
+        }
+        return result
+    }
+
+    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: Logger) async {
+        do {
+            try await send(frame)
+        } catch {
+            logger.warning(
+                "could not send the response: the connection ended; Dojo will see no answer",
+                metadata: ["error": "\(error)"]
+            )
+        }
+    }
+}
+
+/// Which finished first: the adapter call or the deadline.
+private enum CallOutcome: Sendable {
+    case finished
+    case deadline
+}
+
+/// Set once; `set()` returns true only for the first caller (a request is answered exactly once).
+private final class AnsweredFlag: Sendable {
+    private let state = Locked(false)
+
+    func set() -> Bool {
+        self.state.withLock { answered in
+            defer { answered = true }
+            return !answered
+        }
+    }
+}
+
+private func milliseconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+}
+
+/// The first 120 characters of a frame, for a log line about a bad frame.
+private func excerpt(_ frame: String) -> String {
+    frame.count <= 120 ? frame : String(frame.prefix(120)) + "…"
+}

@@ -1,0 +1,117 @@
+import DojoProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import Transport
+
+/// Keeps one authenticated WebSocket session to Dojo open for as long as the agent runs, and serves Dojo's
+/// requests on it through the `Dispatcher`.
+///
+/// Reconnects forever with the shared `Backoff` (full jitter, capped; the failure count resets only after the
+/// link stayed healthy for `resetAfter`). An HTTP 401/403 on the handshake is an auth rejection: logged clearly
+/// once, shown in `status`, and retried on the slow `authRejected` policy (minutes), so a bad key never hammers
+/// Dojo. On graceful shutdown it stops reading new requests, lets in-flight ones finish, and closes with 1000.
+struct Session<C: Clock>: Service where C.Duration == Duration {
+    let endpoint: WebSocketEndpoint
+    let webSocket: WebSocketConfiguration
+    let dispatcher: Dispatcher<C>
+    let status: SessionStatus
+    let clock: C
+    let logger: Logger
+    var reconnectPolicy = Backoff.Policy.reconnect
+    var authPolicy = Backoff.Policy.authRejected
+    /// Draws for the backoff jitter (injectable for tests).
+    var random: @Sendable () -> Double = { Double.random(in: 0...1) }
+
+    func run() async throws {
+        var backoff = Backoff(policy: self.reconnectPolicy)
+        var authBackoff = Backoff(policy: self.authPolicy)
+        var authRejectionReported = false
+        var attempt = 0
+        defer { self.status.update { $0.state = .stopped } }
+
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            attempt += 1
+            self.status.update { $0.state = .connecting(attempt: attempt) }
+            let openedAt = Locked<C.Instant?>(nil)
+            let failure: (any Error)?
+            do {
+                try await WebSocketClient.withConnection(
+                    to: self.endpoint,
+                    configuration: self.webSocket,
+                    logger: self.logger
+                ) { connection in
+                    openedAt.withLock { $0 = self.clock.now }
+                    attempt = 0
+                    authBackoff.reset()
+                    authRejectionReported = false
+                    self.status.update {
+                        $0.state = .connected(since: Date())
+                        $0.connections += 1
+                    }
+                    self.logger.info("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
+                    let frames = connection.inbound.compactMap { message -> String? in
+                        guard case .text(let text) = message else {
+                            self.logger.warning("ignored a binary frame from Dojo (the EPOS Data API is text)")
+                            return nil
+                        }
+                        return text
+                    }
+                    try await self.dispatcher.serve(frames: frames.cancelOnGracefulShutdown()) { frame in
+                        try await connection.send(text: frame)
+                    }
+                }
+                failure = nil
+            } catch {
+                failure = error
+            }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+
+            let healthy = openedAt.withLock { $0 }.map { $0.duration(to: self.clock.now) }
+            if let healthy { backoff.recordSuccess(healthyFor: healthy) }
+            let reason = failure.map { "\($0)" } ?? "the connection closed"
+            self.status.update { $0.lastError = reason }
+            let delay: Duration
+            if let transportError = failure as? WebSocketTransportError, transportError.isAuthRejection {
+                delay = authBackoff.nextDelay(random: self.random())
+                let httpStatus = transportError.httpStatus ?? 401
+                if !authRejectionReported {
+                    authRejectionReported = true
+                    self.logger.error(
+                        "Dojo rejected the agent's credentials: check dojo.api_key and dojo.software_house_id; retrying every few minutes",
+                        metadata: ["http.status": "\(httpStatus)", "retry.in": "\(delay)"]
+                    )
+                } else {
+                    self.logger.debug("credentials still rejected", metadata: ["retry.in": "\(delay)"])
+                }
+                self.status.update {
+                    $0.state = .authRejected(
+                        httpStatus: httpStatus,
+                        nextAttempt: Date().addingTimeInterval(delay.seconds)
+                    )
+                }
+            } else {
+                delay = backoff.nextDelay(random: self.random())
+                self.logger.warning(
+                    healthy == nil ? "could not connect to Dojo" : "session to Dojo lost",
+                    metadata: ["reason": "\(reason)", "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
+                )
+                self.status.update {
+                    $0.state = .waiting(until: Date().addingTimeInterval(delay.seconds), reason: reason)
+                }
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await self.clock.sleep(for: delay) }
+            } catch {
+                break
+            }
+        }
+        self.logger.info("session to Dojo stopped")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
+    }
+}
