@@ -111,7 +111,10 @@ let package = Package(
             name: "DojoSimulatorCLI",
             dependencies: [
                 "DojoSimulator",
+                "DojoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -21,7 +21,7 @@ public struct CommandPOSDriver: POSDriver {
 
     /// Splits a command line on spaces, honouring single and double quotes.
     public init(commandLine: String) {
-        self.init(arguments: CommandLine.split(commandLine))
+        self.init(arguments: CommandLine.splitArguments(commandLine))
     }
 
     /// Runs the command and waits for it.
@@ -55,8 +55,9 @@ public struct ClosurePOSDriver: POSDriver {
 }
 
 extension CommandLine {
-    /// Splits `line` into arguments on unquoted whitespace; single and double quotes group, backslash escapes.
-    static func split(_ line: String) -> [String] {
+    /// Splits `line` into arguments on unquoted whitespace; single and double quotes group, backslash escapes
+    /// (no other shell syntax: no variables, globs or pipes).
+    public static func splitArguments(_ line: String) -> [String] {
         var arguments: [String] = []
         var current = ""
         var quote: Character?

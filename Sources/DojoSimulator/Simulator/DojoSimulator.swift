@@ -93,6 +93,7 @@ public final class DojoSimulator: Sendable {
         var requestsSent = 0
         var malformedWithoutID = 0
         var peer: WebSocketPeer?
+        var stopping = false
     }
 
     /// The configuration it runs with.
@@ -179,6 +180,7 @@ public final class DojoSimulator: Sendable {
     }
 
     private func shutDown(_ peer: WebSocketPeer) async {
+        self.state.withLockedValue { $0.stopping = true }
         peer.stopAccepting()
         self.fetchQueue.finish()
         let ended = SimulatorError(.notConnected, "the simulator has stopped")
@@ -362,6 +364,8 @@ public final class DojoSimulator: Sendable {
     // MARK: - Failures
 
     func record(_ failure: SimulatorFailure) {
+        // What breaks because the simulator itself is stopping (a fetch cut short) is not the agent's fault.
+        if self.state.withLockedValue({ $0.stopping }) { return }
         self.logger.error("sim.failure", metadata: ["sim.failure": "\(failure)"])
         self.failures.append(failure)
     }
