@@ -159,10 +159,13 @@ let package = Package(
             name: "OutboxTests",
             dependencies: ["DojoAgentCore", "DojoSimulator", "Transport"]
         ),
+        // A small, correct in-memory Bookings POS shared by the simulator's tests and the end-to-end tests.
+        .target(name: "ReferencePOS", dependencies: ["DojoAdapter"], path: "Tests/Support/ReferencePOS"),
         .testTarget(
             name: "DojoSimulatorTests",
             dependencies: [
                 "DojoSimulator",
+                "ReferencePOS",
                 "DojoAdapter",
                 "DojoProtocol",
                 "Transport",
@@ -171,7 +174,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+            dependencies: [
+                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "ReferencePOS", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )

@@ -4,6 +4,7 @@ import DojoSimulator
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import ReferencePOS
 import Transport
 
 let testLogger: Logger = {

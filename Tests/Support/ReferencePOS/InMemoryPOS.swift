@@ -1,11 +1,11 @@
-import DojoAdapter
-import DojoProtocol
-import NIOConcurrencyHelpers
+public import DojoAdapter
+public import DojoProtocol
+import Synchronization
 
 /// A small, correct Bookings POS held in memory: the adapter the stand-in agent serves the simulator with.
 /// Creates are idempotent on the Dojo id, updates replace, party updates keep the reservation link, searches
 /// page with an offset cursor, completed parties are listed only with `completedOnly`.
-final class InMemoryPOS: POSAdapter {
+public final class InMemoryPOS: POSAdapter {
     private struct Store {
         var reservations: [String: Reservation] = [:]
         var reservationOrder: [String] = []
@@ -17,14 +17,17 @@ final class InMemoryPOS: POSAdapter {
         var creates = 0
     }
 
-    static let tables = (1...5).map {
+    public static let tables = (1...5).map {
         Table(id: "t\($0)", name: "Table \($0)", maxCovers: 4, areaID: $0 <= 3 ? "a1" : "a2")
     }
-    static let areas = [Area(id: "a1", name: "Downstairs"), Area(id: "a2", name: "Terrace")]
+    public static let areas = [Area(id: "a1", name: "Downstairs"), Area(id: "a2", name: "Terrace")]
 
-    private let store = NIOLockedValueBox(Store())
+    private let store = Mutex(Store())
 
-    var capabilities: Set<Capability> {
+    /// An empty POS with the fixed tables and areas.
+    public init() {}
+
+    public var capabilities: Set<Capability> {
         [
             .createReservation, .getReservationByID, .updateReservation, .deleteReservationByID, .searchReservations,
             .createParty, .getPartyByID, .updateParty, .deletePartyByID, .searchParties, .searchTables, .listAreas,
@@ -32,10 +35,10 @@ final class InMemoryPOS: POSAdapter {
     }
 
     /// How many creates actually made a new entity.
-    var createCount: Int { store.withLockedValue { $0.creates } }
+    public var createCount: Int { store.withLock { $0.creates } }
 
-    func party(_ id: String) -> Party? { store.withLockedValue { $0.parties[id] } }
-    func reservation(_ id: String) -> Reservation? { store.withLockedValue { $0.reservations[id] } }
+    public func party(_ id: String) -> Party? { store.withLock { $0.parties[id] } }
+    public func reservation(_ id: String) -> Reservation? { store.withLock { $0.reservations[id] } }
 
     private func checkTables(_ ids: [String]) throws {
         for id in ids where !Self.tables.contains(where: { $0.id == id }) {
@@ -43,9 +46,12 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation {
+    public func createReservation(
+        _ request: CreateReservationRequest,
+        context: RequestContext
+    ) async throws -> Reservation {
         try checkTables(request.tableIDs)
-        return store.withLockedValue { store in
+        return store.withLock { store in
             if let existing = store.reservationByDojoID[request.dojoReservationID],
                 let found = store.reservations[existing]
             {
@@ -71,9 +77,12 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func updateReservation(_ request: UpdateReservationRequest, context: RequestContext) async throws -> Reservation {
+    public func updateReservation(
+        _ request: UpdateReservationRequest,
+        context: RequestContext
+    ) async throws -> Reservation {
         try checkTables(request.tableIDs)
-        return try store.withLockedValue { store in
+        return try store.withLock { store in
             guard store.reservations[request.id] != nil else {
                 throw AdapterError.notFound("no reservation \(request.id)")
             }
@@ -92,8 +101,8 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func deleteReservation(_ request: DeleteReservationByIDRequest, context: RequestContext) async throws {
-        try store.withLockedValue { store in
+    public func deleteReservation(_ request: DeleteReservationByIDRequest, context: RequestContext) async throws {
+        try store.withLock { store in
             guard store.reservations.removeValue(forKey: request.reservationID) != nil else {
                 throw AdapterError.notFound("no reservation \(request.reservationID)")
             }
@@ -101,18 +110,21 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func getReservation(_ request: GetReservationByIDRequest, context: RequestContext) async throws -> Reservation {
+    public func getReservation(
+        _ request: GetReservationByIDRequest,
+        context: RequestContext
+    ) async throws -> Reservation {
         guard let found = reservation(request.reservationID) else {
             throw AdapterError.notFound("no reservation \(request.reservationID)")
         }
         return found
     }
 
-    func searchReservations(
+    public func searchReservations(
         _ request: SearchReservationsRequest,
         context: RequestContext
     ) async throws -> Page<Reservation> {
-        let all = store.withLockedValue { store in store.reservationOrder.compactMap { store.reservations[$0] } }
+        let all = store.withLock { store in store.reservationOrder.compactMap { store.reservations[$0] } }
         let matching = all.filter { reservation in
             (request.tableID.map { reservation.tableIDs.contains($0) } ?? true)
                 && (request.fromTime.map { reservation.endTime > $0 } ?? true)
@@ -121,9 +133,9 @@ final class InMemoryPOS: POSAdapter {
         return Self.page(matching, cursor: request.cursor)
     }
 
-    func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
+    public func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
         try checkTables(request.tableIDs)
-        return store.withLockedValue { store in
+        return store.withLock { store in
             if let existing = store.partyByDojoID[request.dojoPartyID], let found = store.parties[existing] {
                 return found
             }
@@ -150,9 +162,9 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
+    public func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
         try checkTables(request.tableIDs)
-        return try store.withLockedValue { store in
+        return try store.withLock { store in
             guard let existing = store.parties[request.id] else {
                 throw AdapterError.notFound("no party \(request.id)")
             }
@@ -175,8 +187,8 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func deleteParty(_ request: DeletePartyByIDRequest, context: RequestContext) async throws {
-        try store.withLockedValue { store in
+    public func deleteParty(_ request: DeletePartyByIDRequest, context: RequestContext) async throws {
+        try store.withLock { store in
             guard store.parties.removeValue(forKey: request.partyID) != nil else {
                 throw AdapterError.notFound("no party \(request.partyID)")
             }
@@ -184,13 +196,13 @@ final class InMemoryPOS: POSAdapter {
         }
     }
 
-    func getParty(_ request: GetPartyByIDRequest, context: RequestContext) async throws -> Party {
+    public func getParty(_ request: GetPartyByIDRequest, context: RequestContext) async throws -> Party {
         guard let found = party(request.partyID) else { throw AdapterError.notFound("no party \(request.partyID)") }
         return found
     }
 
-    func searchParties(_ request: SearchPartiesRequest, context: RequestContext) async throws -> Page<Party> {
-        let all = store.withLockedValue { store in store.partyOrder.compactMap { store.parties[$0] } }
+    public func searchParties(_ request: SearchPartiesRequest, context: RequestContext) async throws -> Page<Party> {
+        let all = store.withLock { store in store.partyOrder.compactMap { store.parties[$0] } }
         let completed = request.completedOnly ?? false
         let matching = all.filter { party in
             (request.tableID.map { party.tableIDs.contains($0) } ?? true) && ((party.endTime != nil) == completed)
@@ -198,11 +210,11 @@ final class InMemoryPOS: POSAdapter {
         return Self.page(matching, cursor: request.cursor)
     }
 
-    func searchTables(_ request: SearchTablesRequest, context: RequestContext) async throws -> Page<Table> {
+    public func searchTables(_ request: SearchTablesRequest, context: RequestContext) async throws -> Page<Table> {
         Self.page(Self.tables.filter { request.areaID == nil || $0.areaID == request.areaID }, cursor: request.cursor)
     }
 
-    func listAreas(_ request: ListAreasRequest, context: RequestContext) async throws -> [Area] {
+    public func listAreas(_ request: ListAreasRequest, context: RequestContext) async throws -> [Area] {
         Self.areas
     }
 
