@@ -157,7 +157,10 @@ struct AgentOptions: ParsableArguments {
                 if keep { printError("dojo-sim: the agent's files are in \(agent.directory)") }
                 let connected = await awaitConnection(simulator, agent: agent, timeout: connectWait)
                 guard connected else {
-                    printError("dojo-sim: the agent did not connect within \(connectTimeout). Its log:")
+                    let why =
+                        agent.exitStatus.map { "exited with status \($0) before connecting" }
+                        ?? "did not connect within \(connectTimeout)"
+                    printError("dojo-sim: the agent \(why). Its log:")
                     printError(agent.log.split(separator: "\n").suffix(30).joined(separator: "\n"))
                     throw ExitCode(2)
                 }
