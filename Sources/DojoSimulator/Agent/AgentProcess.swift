@@ -92,17 +92,7 @@ public final class AgentProcess: Sendable {
         keep: Bool = false,
         _ body: (AgentProcess) async throws -> Result
     ) async throws -> Result {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dojo-sim-agent-\(UUID().uuidString.prefix(8))").path
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        } catch {
-            throw SimulatorError(.setupFailed, "cannot create \(directory): \(error)")
-        }
+        let directory = try makePrivateTemporaryDirectory(prefix: "dojo-sim-agent")
         let agent = AgentProcess(directory: directory, binary: launch.binary)
         defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
         do {

@@ -24,13 +24,7 @@ extension DojoSimulator {
     // MARK: - POST /epos/events
 
     private func receiveEvent(_ request: Request) async -> Response {
-        var request = request
-        let delay = self.state.withLockedValue { $0.faults.eventResponseDelay }
-        if delay > .zero { try? await Task.sleep(for: delay) }
-        let body: String
-        do {
-            body = String(buffer: try await request.collectBody(upTo: Self.maximumBodySize))
-        } catch {
+        guard let body = await self.delayedBody(of: request) else {
             return self.refuseEvent(body: "", status: 413, problem: "the body is larger than 1 MiB", version: nil)
         }
         let version = request.headers[HTTPField.Name("version")!]
@@ -119,13 +113,7 @@ extension DojoSimulator {
     // MARK: - PUT /epos/integrations/ws
 
     private func receiveRegistration(_ request: Request) async -> Response {
-        var request = request
-        let delay = self.state.withLockedValue { $0.faults.eventResponseDelay }
-        if delay > .zero { try? await Task.sleep(for: delay) }
-        let body: String
-        do {
-            body = String(buffer: try await request.collectBody(upTo: Self.maximumBodySize))
-        } catch {
+        guard let body = await self.delayedBody(of: request) else {
             return self.refuseRegistration(status: 413, problem: "the body is larger than 1 MiB")
         }
         if let problem = self.restHeaderProblem(request, json: true) {
@@ -169,6 +157,15 @@ extension DojoSimulator {
     }
 
     // MARK: - Shared checks
+
+    /// Waits the injected REST delay, then reads the body; nil when it is larger than 1 MiB.
+    private func delayedBody(of request: Request) async -> String? {
+        let delay = self.state.withLockedValue { $0.faults.eventResponseDelay }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: Self.maximumBodySize) else { return nil }
+        return String(buffer: buffer)
+    }
 
     /// Authorization, software-house-id, version and Content-Type, as the reference documents them.
     private func restHeaderProblem(_ request: Request, json: Bool) -> (status: Int, reason: String)? {

@@ -17,17 +17,7 @@ struct GeneratedTLS: Sendable {
     ///
     /// - Throws: ``SimulatorError`` (`setupFailed`) when `openssl` is missing or fails.
     static func make() throws -> GeneratedTLS {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("dojo-sim-tls-\(UUID().uuidString.prefix(8))").path
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        } catch {
-            throw SimulatorError(.setupFailed, "cannot create \(directory) for the generated TLS material: \(error)")
-        }
+        let directory = try makePrivateTemporaryDirectory(prefix: "dojo-sim-tls")
         let tls = GeneratedTLS(directory: directory)
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         do {
@@ -84,4 +74,22 @@ struct GeneratedTLS: Sendable {
             )
         }
     }
+}
+
+/// A new owner-only (0700) directory under the system's temporary directory, named `<prefix>-<random>`.
+///
+/// - Throws: ``SimulatorError`` (`setupFailed`).
+func makePrivateTemporaryDirectory(prefix: String) throws -> String {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))").path
+    do {
+        try FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+    } catch {
+        throw SimulatorError(.setupFailed, "cannot create \(directory): \(error)")
+    }
+    return directory
 }

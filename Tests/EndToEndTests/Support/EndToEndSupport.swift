@@ -59,7 +59,7 @@ func withEmbeddedAgent<Result: Sendable>(
         "dojo.software_house_id": simulator.configuration.softwareHouseID ?? "dojo-sim",
         "agent.state_directory": state,
         "websocket.ping_interval": "1s",
-        "websocket.pong_timeout": "1s",
+        "websocket.pong_timeout": "2s",
     ]
     if let caFile = simulator.caFile { overrides["dojo.ca_file"] = caFile }
     var configuration = try AgentConfiguration.load(
