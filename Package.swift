@@ -125,6 +125,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A synchronous-main driver of the transport for valgrind, which crashes on Swift's async main
+        // (libdispatch's signal thread). Not a product: built on demand by Docs/transport.md's recipe.
+        .executableTarget(
+            name: "TransportLeakCheck",
+            dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "DojoBench",
             dependencies: [
