@@ -165,6 +165,8 @@ struct SimulatorTests {
     @Test func aResponseWithAnUnknownIdIsAFailureAndTheCallTimesOut() async throws {
         try await DojoSimulator.withSimulator(configuration: .testing) { simulator in
             try await StandInAgent.with(simulator, options: .init(quirk: .unknownID)) { _ in
+                // Connected first, so the short timeout below is the answer's, not the connection's.
+                try await simulator.awaitSession()
                 var options = CallOptions()
                 options.timeout = .milliseconds(300)
                 options.id = RequestID("req-1")
