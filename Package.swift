@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The simulator's scenario files (YAML); never linked into dojo-agent.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The whole C fence for libwebsockets: module.modulemap + shim.h. Imported by Transport only.
@@ -92,6 +94,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -108,7 +111,10 @@ let package = Package(
             name: "DojoSimulatorCLI",
             dependencies: [
                 "DojoSimulator",
+                "DojoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -159,13 +165,26 @@ let package = Package(
             name: "OutboxTests",
             dependencies: ["DojoAgentCore", "DojoSimulator", "Transport"]
         ),
+        // A small, correct in-memory Bookings POS shared by the simulator's tests and the end-to-end tests.
+        .target(name: "ReferencePOS", dependencies: ["DojoAdapter"], path: "Tests/Support/ReferencePOS"),
         .testTarget(
             name: "DojoSimulatorTests",
-            dependencies: ["DojoSimulator"]
+            dependencies: [
+                "DojoSimulator",
+                "ReferencePOS",
+                "DojoAdapter",
+                "DojoProtocol",
+                "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+            dependencies: [
+                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "ReferencePOS", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )
