@@ -69,7 +69,7 @@ func withEmbeddedAgent<Result: Sendable>(
         requireCredentials: true
     ).configuration
     configure(&configuration)
-    let agent = Agent(configuration: configuration, adapter: adapter, logger: quietLogger)
+    let agent = try Agent(configuration: configuration, adapter: adapter, logger: quietLogger)
     let group = ServiceGroup(services: [agent], logger: quietLogger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
