@@ -101,6 +101,7 @@ let package = Package(
             name: "DojoAgentCLI",
             dependencies: [
                 "DojoAgentCore",
+                "DojoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,10 +135,15 @@ let package = Package(
         .executableTarget(
             name: "DojoBench",
             dependencies: [
+                "DojoAdapter",
                 "DojoAgentCore",
+                "DojoProtocol",
                 "DojoSimulator",
                 "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
