@@ -3,7 +3,7 @@ public import DojoProtocol
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Transport
+public import Transport
 
 /// The agent: the composition root, itself a `Service`.
 ///
@@ -24,6 +24,9 @@ public struct Agent: Service {
     public let sessionStatus = SessionStatus()
     /// The durable POS event queue; `publish` puts events in it.
     public let outbox: Outbox
+    /// Completed once the control socket accepts connections (`notify`, `status`); the natural moment to tell
+    /// systemd the agent is ready.
+    public let controlSocketReady = Completion()
     let adapterOverride: (any POSAdapter)?
     let logger: Logger
 
@@ -128,7 +131,8 @@ public struct Agent: Service {
                     "wake": ControlCommands.wake(publisher: publisher),
                     "status": self.statusHandler(publisher: publisher, registrar: registrar),
                 ],
-                logger: self.child("dojo.control")
+                logger: self.child("dojo.control"),
+                onListening: { [ready = self.controlSocketReady] in ready.complete() }
             )
             // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
             // 1000) while the publisher, registrar and control socket it may use still run.
