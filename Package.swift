@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // The simulator's scenario files (YAML); never linked into dojo-agent.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Child processes for the out-of-process adapter: async pipes, pidfd exit monitoring, no NIO.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
@@ -97,12 +99,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "DojoAgentCLI",
             dependencies: [
                 "DojoAgentCore",
+                "DojoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +117,10 @@ let package = Package(
             name: "DojoSimulatorCLI",
             dependencies: [
                 "DojoSimulator",
+                "DojoProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -124,13 +131,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A synchronous-main driver of the transport for valgrind, which crashes on Swift's async main
+        // (libdispatch's signal thread). Not a product: built on demand by Docs/transport.md's recipe.
+        .executableTarget(
+            name: "TransportLeakCheck",
+            dependencies: ["Transport", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "DojoBench",
             dependencies: [
+                "DojoAdapter",
                 "DojoAgentCore",
+                "DojoProtocol",
                 "DojoSimulator",
                 "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -162,13 +180,26 @@ let package = Package(
             name: "OutboxTests",
             dependencies: ["DojoAgentCore", "DojoSimulator", "Transport"]
         ),
+        // A small, correct in-memory Bookings POS shared by the simulator's tests and the end-to-end tests.
+        .target(name: "ReferencePOS", dependencies: ["DojoAdapter"], path: "Tests/Support/ReferencePOS"),
         .testTarget(
             name: "DojoSimulatorTests",
-            dependencies: ["DojoSimulator"]
+            dependencies: [
+                "DojoSimulator",
+                "ReferencePOS",
+                "DojoAdapter",
+                "DojoProtocol",
+                "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DojoAgentCore", "DojoAgentTesting", "DojoSimulator"]
+            dependencies: [
+                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "ReferencePOS", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )

@@ -7,7 +7,9 @@ struct DojoAgentCommand: AsyncParsableCommand {
         commandName: "dojo-agent",
         abstract: "Keeps a restaurant POS and Dojo in sync: the EPOS Data WebSocket session and the POS event outbox.",
         version: AgentVersion.description,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, NotifyCommand.self, QueueCommand.self]
+        subcommands: [
+            RunCommand.self, CheckConfigCommand.self, StatusCommand.self, NotifyCommand.self, QueueCommand.self,
+        ]
     )
 }
 

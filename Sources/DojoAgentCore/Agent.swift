@@ -1,9 +1,9 @@
 public import DojoAdapter
-import DojoProtocol
+public import DojoProtocol
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Transport
+public import Transport
 
 /// The agent: the composition root, itself a `Service`.
 ///
@@ -22,19 +22,37 @@ public struct Agent: Service {
     public let configuration: AgentConfiguration
     /// The session's live status.
     public let sessionStatus = SessionStatus()
+    /// The durable POS event queue; `publish` puts events in it.
+    public let outbox: Outbox
+    /// Completed once the control socket accepts connections (`notify`, `status`); the natural moment to tell
+    /// systemd the agent is ready.
+    public let controlSocketReady = Completion()
     let adapterOverride: (any POSAdapter)?
     let logger: Logger
 
+    /// Prepares the state directory and opens the outbox, so events can be published before `run` starts.
     /// - Parameters:
     ///   - adapter: the POS adapter to serve Dojo with; nil builds the one `configuration.adapter` names.
-    public init(configuration: AgentConfiguration, adapter: (any POSAdapter)? = nil, logger: Logger) {
+    /// - Throws: `AgentConfigurationError` when the state directory cannot be created, `OutboxError` when the outbox
+    ///   cannot be opened (a damaged one is moved aside and a new one started, see Docs/outbox.md).
+    public init(configuration: AgentConfiguration, adapter: (any POSAdapter)? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.adapterOverride = adapter
         self.logger = logger
+        try Self.prepareStateDirectory(configuration.stateDirectory)
+        var outboxLogger = logger
+        outboxLogger[metadataKey: "component"] = "dojo.outbox"
+        self.outbox = try Outbox.open(path: configuration.outboxDatabasePath, logger: outboxLogger)
+    }
+
+    /// Tells Dojo that a POS entity changed: returns once the event is durable on disk. Dojo fetches the entity
+    /// back through the adapter (`Get…ByIdV1`); a NotFound there tells Dojo it was deleted.
+    /// - Throws: `OutboxError` (for example, the disk is full); nothing was stored in that case.
+    public func publish(_ event: PosEvent) async throws {
+        try await self.outbox.publish(event)
     }
 
     public func run() async throws {
-        try Self.prepareStateDirectory(self.configuration.stateDirectory)
         let store = try AgentStore(path: self.configuration.agentDatabasePath)
         try? await store.pruneHandledEvents(olderThan: .seconds(30 * 24 * 3600))
         let adapter = try self.adapterOverride ?? self.makeAdapter()
@@ -54,35 +72,118 @@ public struct Agent: Service {
             url: self.configuration.dojo.webSocketURL,
             headers: self.configuration.dojo.handshakeHeaders
         )
+        // The CA file is one setting for both the WebSocket and HTTPS (dojo.ca_file), whichever way the
+        // configuration was built.
+        var webSocket = self.configuration.webSocket
+        webSocket.tls = TLSConfiguration(caFile: self.configuration.dojo.caFile)
         let session = Session(
             endpoint: endpoint,
-            webSocket: self.configuration.webSocket,
+            webSocket: webSocket,
             dispatcher: dispatcher,
             status: self.sessionStatus,
             clock: ContinuousClock(),
             logger: self.child("dojo.agent.session")
         )
+        let dojo = self.configuration.dojo
+        let api = DojoAPIConfiguration(
+            baseURL: dojo.apiBaseURL,
+            apiKey: dojo.apiKey.value,
+            softwareHouseID: dojo.softwareHouseID,
+            resellerID: dojo.resellerID,
+            apiVersion: dojo.apiVersion
+        )
+        var http = HTTPClientConfiguration()
+        http.tls = TLSConfiguration(caFile: dojo.caFile)
         self.logger.notice(
             "dojo-agent starting",
             metadata: [
-                "ws.url": "\(endpoint)", "adapter": "\(self.configuration.adapter.kind)",
+                "ws.url": "\(endpoint)", "api.url": "\(dojo.apiBaseURL)",
+                "adapter": "\(self.configuration.adapter.kind)",
                 "capabilities": "\(adapter.capabilities.count)", "state": "\(self.configuration.stateDirectory)",
             ]
         )
-        // Shut down in reverse: the session (listed last) stops first, while what it uses is still running.
-        let services: [any Service] = [session]
-        let group = ServiceGroup(
-            configuration: {
-                var group = ServiceGroupConfiguration(
-                    services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                    logger: self.logger
-                )
-                // In-flight requests get their deadline to finish; then whatever is still running is cancelled.
-                group.maximumGracefulShutdownDuration = self.configuration.session.requestTimeout + .seconds(5)
-                return group
-            }()
-        )
-        try await group.run()
+        try await HTTPClient.withClient(configuration: http, logger: self.child("dojo.http")) { http in
+            var publishing = Publisher.Configuration()
+            publishing.maxInFlight = self.configuration.outbox.maxInFlight
+            publishing.drainRate = self.configuration.outbox.drainRate
+            publishing.retry = RetryPolicy(
+                maxAttempts: self.configuration.outbox.maxAttempts,
+                maxAge: self.configuration.outbox.maxAge
+            )
+            let publisher = Publisher(
+                outbox: self.outbox,
+                http: http,
+                api: api,
+                configuration: publishing,
+                logger: self.child("dojo.publisher")
+            )
+            let registrar = Registrar(
+                capabilities: adapter.capabilities,
+                isEnabled: dojo.registerCapabilities,
+                http: http,
+                api: api,
+                logger: self.child("dojo.registrar")
+            )
+            let control = ControlServer(
+                socketPath: self.configuration.controlSocketPath,
+                handlers: [
+                    "notify": ControlCommands.notify(outbox: self.outbox),
+                    "wake": ControlCommands.wake(publisher: publisher),
+                    "status": self.statusHandler(publisher: publisher, registrar: registrar),
+                ],
+                logger: self.child("dojo.control"),
+                onListening: { [ready = self.controlSocketReady] in ready.complete() }
+            )
+            // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
+            // 1000) while the publisher, registrar and control socket it may use still run.
+            var group = ServiceGroupConfiguration(
+                services: [
+                    .init(service: control),
+                    .init(service: publisher),
+                    // Registration finishes once Dojo has the set (or at once when disabled): that must not end
+                    // the agent.
+                    .init(service: registrar, successTerminationBehavior: .ignore),
+                    .init(service: session),
+                ],
+                logger: self.logger
+            )
+            // In-flight requests get their deadline to finish; then whatever is still running is cancelled.
+            group.maximumGracefulShutdownDuration = self.configuration.session.requestTimeout + .seconds(5)
+            try await ServiceGroup(configuration: group).run()
+        }
+    }
+
+    /// `dojo-agent status`: what the session, the registration and the outbox are doing. Never the API key.
+    private func statusHandler(publisher: Publisher, registrar: Registrar) -> ControlCommandHandler {
+        { _ in
+            let session = self.sessionStatus.snapshot
+            let registration = registrar.status
+            let delivery = publisher.status
+            var fields: [String: JSONValue] = [
+                "session": .string(session.state.description),
+                "connections": .integer(Int64(session.connections)),
+                "registration": .string(
+                    !registration.isEnabled
+                        ? "disabled"
+                        : registration.registered.map {
+                            "\($0.count) capabilities registered at \(registration.registeredAt.map { "\($0)" } ?? "?")"
+                        } ?? "not yet registered"
+                ),
+                "delivered": .integer(Int64(delivery.delivered)),
+                "deadLettered": .integer(Int64(delivery.deadLettered)),
+                "failedAttempts": .integer(Int64(delivery.failedAttempts)),
+            ]
+            if let lastError = session.lastError { fields["sessionLastError"] = .string(lastError) }
+            if let error = registration.lastError { fields["registrationLastError"] = .string(error) }
+            if let failure = delivery.lastFailure { fields["deliveryLastFailure"] = .string(failure) }
+            if let statistics = try? await self.outbox.statistics() {
+                fields["pending"] = .integer(Int64(statistics.pending))
+                fields["dead"] = .integer(Int64(statistics.dead))
+                if let age = statistics.oldestPendingAge { fields["oldestPendingSeconds"] = .integer(Int64(age)) }
+            }
+            if let quarantined = self.outbox.quarantinedFile { fields["outboxQuarantined"] = .string(quarantined) }
+            return .success(fields)
+        }
     }
 
     func makeAdapter() throws -> any POSAdapter {

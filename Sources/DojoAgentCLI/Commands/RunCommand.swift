@@ -18,7 +18,16 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try self.options.load(requireCredentials: true).configuration
         let logger = LogSetup.bootstrap(level: configuration.logLevel)
-        let agent = Agent(configuration: configuration, logger: logger)
+        let agent: Agent
+        do {
+            agent = try Agent(configuration: configuration, logger: logger)
+        } catch let error as AgentConfigurationError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(74)  // EX_IOERR: the state directory or the outbox cannot be used
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: agent)],

@@ -1,6 +1,7 @@
 import DojoAdapter
 import DojoProtocol
 import Logging
+import Transport
 
 /// Serves the JSON-RPC requests Dojo sends over one session: decodes each frame, runs requests concurrently but
 /// in arrival order per entity, calls the adapter within a deadline, and answers every request exactly once.
@@ -373,7 +374,7 @@ private enum CallOutcome: Sendable {
 
 /// Set once; `set()` returns true only for the first caller (a request is answered exactly once).
 private final class AnsweredFlag: Sendable {
-    private let state = Locked(false)
+    private let state = PThreadLock(false)
 
     func set() -> Bool {
         self.state.withLock { answered in

@@ -1,4 +1,5 @@
 import DojoProtocol
+import Transport
 
 /// Runs requests about the same entity in arrival order, and unrelated requests concurrently.
 ///
@@ -9,8 +10,8 @@ import DojoProtocol
 final class EntitySequencer: Sendable {
     /// One request's place in the order.
     struct Ticket: Sendable {
-        fileprivate let predecessors: [OneShotSignal]
-        fileprivate let done: OneShotSignal
+        fileprivate let predecessors: [Completion]
+        fileprivate let done: Completion
         fileprivate let keys: [EntityKey]
 
         /// Waits until every earlier request sharing a key has finished.
@@ -19,13 +20,13 @@ final class EntitySequencer: Sendable {
         }
     }
 
-    private let tails = Locked([EntityKey: OneShotSignal]())
+    private let tails = PThreadLock([EntityKey: Completion]())
 
     /// Registers a request; must be called in arrival order.
     func arrive(keys: [EntityKey]) -> Ticket {
-        let done = OneShotSignal()
-        let predecessors: [OneShotSignal] = self.tails.withLock { tails in
-            var predecessors: [OneShotSignal] = []
+        let done = Completion()
+        let predecessors: [Completion] = self.tails.withLock { tails in
+            var predecessors: [Completion] = []
             for key in keys {
                 if let tail = tails[key], !predecessors.contains(where: { $0 === tail }) { predecessors.append(tail) }
                 tails[key] = done
@@ -41,7 +42,7 @@ final class EntitySequencer: Sendable {
             // Forget keys nobody queued behind, so the map holds only entities with work in flight.
             for key in ticket.keys where tails[key] === ticket.done { tails[key] = nil }
         }
-        ticket.done.fire()
+        ticket.done.complete()
     }
 
     /// Entities with requests in flight (for tests and status).

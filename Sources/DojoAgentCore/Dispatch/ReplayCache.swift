@@ -1,3 +1,5 @@
+import Transport
+
 /// Remembers the response sent for each JSON-RPC id for a window, so a request that repeats an id (Dojo retrying
 /// after a timeout, or a duplicate frame) is answered with the stored response instead of running twice. A repeat
 /// that arrives while the first is still running waits for it and gets the same response.
@@ -8,13 +10,13 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
         /// First time this id is seen: handle it, then call `complete`.
         case new
         /// The same id is being handled now: wait for the signal, then read `storedResponse`.
-        case inFlight(OneShotSignal)
+        case inFlight(Completion)
         /// Already answered within the window.
         case answered(String)
     }
 
     private enum Entry {
-        case inFlight(method: String, signal: OneShotSignal)
+        case inFlight(method: String, signal: Completion)
         case answered(method: String, response: String, at: Instant)
     }
 
@@ -26,7 +28,7 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
 
     let window: Duration
     let capacity: Int
-    private let state = Locked(State())
+    private let state = PThreadLock(State())
 
     init(window: Duration, capacity: Int = 100_000) {
         self.window = window
@@ -47,7 +49,7 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
             case .some:
                 return (.new, true)
             case nil:
-                state.entries[id] = .inFlight(method: method, signal: OneShotSignal())
+                state.entries[id] = .inFlight(method: method, signal: Completion())
                 return (.new, false)
             }
         }
@@ -55,14 +57,14 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
 
     /// Stores the response for `id` and wakes any repeat waiting for it.
     func complete(id: String, method: String, response: String, now: Instant) {
-        let signal: OneShotSignal? = self.state.withLock { state in
+        let signal: Completion? = self.state.withLock { state in
             let previous = state.entries[id]
             state.entries[id] = .answered(method: method, response: response, at: now)
             state.order.append((id, now))
             if case .inFlight(_, let signal) = previous { return signal }
             return nil
         }
-        signal?.fire()
+        signal?.complete()
     }
 
     /// The response stored for `id`, if any.

@@ -1,4 +1,5 @@
 import DojoProtocol
+import Transport
 
 /// The agent's side of one running adapter process: its pending requests, the lines queued for its stdin, and the
 /// channel through which requests tell the supervisor the process looks hung.
@@ -46,7 +47,7 @@ final class AdapterProcessLink: Sendable {
 
     private let outgoing: AsyncStream<[UInt8]>.Continuation
     private let control: AsyncStream<ControlEvent>.Continuation
-    private let state = Locked(State())
+    private let state = PThreadLock(State())
 
     init(incarnation: Int) {
         self.incarnation = incarnation

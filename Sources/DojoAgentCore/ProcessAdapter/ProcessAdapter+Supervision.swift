@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Subprocess
 import SystemPackage
+import Transport
 
 #if canImport(Glibc)
 import Glibc
@@ -139,7 +140,7 @@ extension ProcessAdapter {
 
         var reason = EndReason.exited
         var exit: String
-        let servedSince = Locked<ContinuousClock.Instant?>(nil)
+        let servedSince = PThreadLock<ContinuousClock.Instant?>(nil)
         do {
             let result = try await Subprocess.run(
                 executable,

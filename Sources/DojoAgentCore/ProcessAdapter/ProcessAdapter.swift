@@ -2,6 +2,7 @@ public import DojoAdapter
 public import DojoProtocol
 public import Logging
 public import ServiceLifecycle
+import Transport
 
 /// A POS adapter running as a child process, in any language, spoken to in newline-delimited JSON-RPC 2.0 over its
 /// stdin and stdout with Dojo's own method names and params (`Docs/adapter-protocol.md`).
@@ -49,7 +50,7 @@ public final class ProcessAdapter: POSAdapter, Service {
         ProcessAdapterStatus(state: .notStarted, incarnation: 0)
     )
     let capabilityBroadcast = ValueBroadcast<Set<Capability>>(nil)
-    let shared = Locked(Shared())
+    let shared = PThreadLock(Shared())
 
     struct Shared {
         /// The initialised process requests go to.

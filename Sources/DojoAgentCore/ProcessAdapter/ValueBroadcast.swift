@@ -1,3 +1,5 @@
+import Transport
+
 /// A current value and a stream of its changes for each observer: what `capabilityUpdates()` and
 /// `statusUpdates()` are built on.
 ///
@@ -11,10 +13,10 @@ final class ValueBroadcast<Value: Sendable & Equatable>: Sendable {
         var finished = false
     }
 
-    private let state: Locked<State>
+    private let state: PThreadLock<State>
 
     init(_ initial: Value?) {
-        self.state = Locked(State(value: initial))
+        self.state = PThreadLock(State(value: initial))
     }
 
     /// The current value.

@@ -33,7 +33,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             attempt += 1
             self.status.update { $0.state = .connecting(attempt: attempt) }
-            let openedAt = Locked<C.Instant?>(nil)
+            let openedAt = PThreadLock<C.Instant?>(nil)
             let failure: (any Error)?
             do {
                 try await WebSocketClient.withConnection(

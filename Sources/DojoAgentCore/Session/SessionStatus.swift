@@ -1,4 +1,5 @@
 public import Foundation
+import Transport
 
 /// What the session is doing now, for `dojo-agent status`, systemd's `STATUS=` and tests. Thread-safe.
 public final class SessionStatus: Sendable {
@@ -36,9 +37,9 @@ public final class SessionStatus: Sendable {
         public var lastError: String?
     }
 
-    private let state = Locked(Snapshot(state: .starting, connections: 0, lastError: nil))
-    private let changes = Locked<[UInt64: AsyncStream<Snapshot>.Continuation]>([:])
-    private let nextObserver = Locked<UInt64>(0)
+    private let state = PThreadLock(Snapshot(state: .starting, connections: 0, lastError: nil))
+    private let changes = PThreadLock<[UInt64: AsyncStream<Snapshot>.Continuation]>([:])
+    private let nextObserver = PThreadLock<UInt64>(0)
 
     public init() {}
 

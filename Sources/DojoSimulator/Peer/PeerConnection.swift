@@ -34,6 +34,19 @@ public struct PeerCloseFrame: Sendable, Hashable {
     }
 }
 
+/// A refused handshake: the HTTP status and body the peer answers with.
+public struct PeerRejection: Sendable, Hashable {
+    /// The HTTP status (401, 403, 503…).
+    public var status: Int
+    /// The response body.
+    public var body: String
+
+    public init(status: Int, body: String = "") {
+        self.status = status
+        self.body = body
+    }
+}
+
 /// Errors of the test peer.
 public struct PeerError: Error, Sendable, CustomStringConvertible {
     public var description: String
@@ -148,6 +161,12 @@ public final class PeerConnection: Sendable {
         self.sniffer.freeze()
     }
 
+    /// From now on, swallows the client's pings (they are still counted by `nextPing`) so no pong goes back,
+    /// while every other frame is served as usual: a path that drops pongs, or a server too busy to answer them.
+    public func ignorePings() {
+        self.sniffer.ignorePings()
+    }
+
     /// From now on, when the client's close frame arrives, record it but do not answer it (no close echo), as
     /// a peer that dies mid-handshake would. Lets a test check that the client waits for the echo.
     public func withholdCloseEcho() {
@@ -166,6 +185,7 @@ final class FrameSniffer: ChannelInboundHandler, RemovableChannelHandler, @unche
     private struct State {
         var frozen = false
         var withholdCloseEcho = false
+        var ignorePings = false
         var closeFrame: PeerCloseFrame?
     }
 
@@ -183,12 +203,18 @@ final class FrameSniffer: ChannelInboundHandler, RemovableChannelHandler, @unche
         self.state.withLockedValue { $0.withholdCloseEcho = true }
     }
 
+    func ignorePings() {
+        self.state.withLockedValue { $0.ignorePings = true }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
         if self.state.withLockedValue({ $0.frozen }) { return }
         switch frame.opcode {
         case .ping:
             self.pings.push(())
+            // Not passed on, so the WebSocket handler never sees it and never answers with a pong.
+            if self.state.withLockedValue({ $0.ignorePings }) { return }
         case .connectionClose:
             var payload = frame.unmaskedData
             let code = payload.readInteger(as: UInt16.self)

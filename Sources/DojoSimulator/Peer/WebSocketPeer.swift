@@ -49,6 +49,9 @@ public final class WebSocketPeer: Sendable {
         public var routes: (@Sendable (Router<BasicRequestContext>) -> Void)?
         /// Called for each accepted connection before `nextConnection` sees it (the simulator serves it).
         public var onConnection: (@Sendable (PeerConnection) -> Void)?
+        /// Decides whether a handshake is accepted: return a rejection to refuse it with that status. Consulted
+        /// after the queued `rejectNextHandshake` rejections (the simulator checks the path and credentials here).
+        public var authorize: (@Sendable (PeerHandshake) -> PeerRejection?)?
         /// The server's logger.
         public var logger = Logger(label: "dojo.sim.peer")
 
@@ -162,6 +165,12 @@ public final class WebSocketPeer: Sendable {
         }
     }
 
+    /// Ends `nextConnection` (it returns nil from now on) without stopping the server: the simulator's accept
+    /// loop uses it to finish before the peer shuts down.
+    func stopAccepting() {
+        self.accepted.finish()
+    }
+
     private func stop(_ group: ServiceGroup) async {
         let connections = self.state.withLockedValue { $0.connections }
         for connection in connections { await connection.drop() }
@@ -179,10 +188,11 @@ public final class WebSocketPeer: Sendable {
             path: request.path ?? "/",
             headers: host + request.headerFields.map { ($0.name.rawName, $0.value) }
         )
-        let rejection = self.state.withLockedValue { state -> (status: Int, body: String)? in
+        let queued = self.state.withLockedValue { state -> (status: Int, body: String)? in
             state.handshakes.append(handshake)
             return state.rejections.isEmpty ? nil : state.rejections.removeFirst()
         }
+        let rejection = queued ?? self.configuration.authorize?(handshake).map { ($0.status, $0.body) }
         if let rejection {
             // Hummingbird answers every refused upgrade with 400; write the chosen status ourselves, then close.
             RawHTTPResponder.respond(on: channel, status: rejection.status, body: rejection.body)

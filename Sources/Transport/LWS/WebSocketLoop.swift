@@ -131,8 +131,8 @@ final class WebSocketLoop: @unchecked Sendable {
         configuration: WebSocketConfiguration,
         logger: Logger
     ) throws(WebSocketTransportError) {
-        if endpoint.isSecure, let caFile = configuration.tls.caFile {
-            try Self.checkCAFile(caFile)
+        if endpoint.isSecure, let problem = configuration.tls.caFileProblem() {
+            throw WebSocketTransportError(.invalidConfiguration, problem)
         }
         guard configuration.maxMessageSize > 0, configuration.frameSize > 0,
             configuration.inboundLowWatermark < configuration.inboundHighWatermark,
@@ -184,18 +184,6 @@ final class WebSocketLoop: @unchecked Sendable {
         self.retryPolicy.deinitialize(count: 1)
         self.retryPolicy.deallocate()
         self.txBuffer.deallocate()
-    }
-
-    private static func checkCAFile(_ path: String) throws(WebSocketTransportError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WebSocketTransportError(
-                .invalidConfiguration,
-                "CA file '\(path)' does not exist or is not readable"
-            )
-        }
-        guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
-            throw WebSocketTransportError(.invalidConfiguration, "CA file '\(path)' contains no PEM certificate")
-        }
     }
 
     // MARK: - Called from Swift tasks
@@ -722,20 +710,11 @@ final class WebSocketLoop: @unchecked Sendable {
             return WebSocketTransportError(.handshakeRejected, message, httpStatus: status)
         }
         let lines = LWSLog.captured()
-        if self.endpoint.isSecure, let tls = Self.tlsProblem(in: lines) {
-            let trust = self.configuration.tls.caFile.map { "the CA file '\($0)'" } ?? "the system trust store"
-            let explanation: String
-            switch tls.kind {
-            case .hostname:
-                explanation = "the server certificate is not valid for host '\(self.endpoint.host)'"
-            case .untrusted:
-                explanation = "the server certificate is not signed by a CA in \(trust)"
-            case .expired:
-                explanation = "the server certificate has expired or is not yet valid (check the clock)"
-            case .other:
-                explanation = "the TLS handshake failed"
-            }
-            return WebSocketTransportError(.tlsFailure, "\(explanation) (\(tls.line))")
+        if self.endpoint.isSecure, let tls = TLSProblem(in: lines) {
+            return WebSocketTransportError(
+                .tlsFailure,
+                tls.message(host: self.endpoint.host, tls: self.configuration.tls)
+            )
         }
         let elapsed = monotonicMicroseconds() - self.connectStartedAt
         switch reason {
@@ -767,26 +746,6 @@ final class WebSocketLoop: @unchecked Sendable {
         case .closed:
             return WebSocketTransportError(.connectFailed, "the connection closed during the handshake")
         }
-    }
-
-    private enum TLSProblemKind { case hostname, untrusted, expired, other }
-
-    private static func tlsProblem(in lines: [String]) -> (kind: TLSProblemKind, line: String)? {
-        let checks: [(TLSProblemKind, [String])] = [
-            (.hostname, ["hostname mismatch", "Hostname mismatch", "host name mismatch", "IP address mismatch"]),
-            (
-                .untrusted,
-                ["unable to get local issuer", "self signed", "self-signed", "unable to verify the first certificate"]
-            ),
-            (.expired, ["certificate has expired", "certificate is not yet valid"]),
-            (.other, ["SSL", "ssl", "tls", "TLS", "certificate"]),
-        ]
-        for (kind, needles) in checks {
-            if let line = lines.last(where: { line in needles.contains { line.contains($0) } }) {
-                return (kind, line)
-            }
-        }
-        return nil
     }
 
     private func capturedDetail(excluding: String? = nil) -> String {

@@ -1,6 +1,6 @@
 /// A one-shot event that any number of tasks can await, completed from any thread (for example the lws service
 /// thread when it has destroyed its context). Awaiting after completion returns at once.
-final class Completion: Sendable {
+public final class Completion: Sendable {
     private enum State {
         case pending([CheckedContinuation<Void, Never>])
         case done
@@ -8,11 +8,15 @@ final class Completion: Sendable {
 
     private let state = PThreadLock(State.pending([]))
 
-    var isDone: Bool {
+    public init() {}
+
+    /// Whether `complete()` has been called.
+    public var isDone: Bool {
         self.state.withLock { if case .done = $0 { true } else { false } }
     }
 
-    func complete() {
+    /// Completes the event, resuming every waiter; later calls do nothing.
+    public func complete() {
         let waiters: [CheckedContinuation<Void, Never>] = self.state.withLock { state in
             guard case .pending(let waiters) = state else { return [] }
             state = .done
@@ -21,7 +25,8 @@ final class Completion: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func wait() async {
+    /// Waits until `complete()` has been called (returns at once if it has).
+    public func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow: Bool = self.state.withLock { state in
                 switch state {

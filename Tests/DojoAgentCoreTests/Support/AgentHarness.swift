@@ -39,9 +39,11 @@ func withAgent<Result: Sendable>(
         configuration.dojo.webSocketURL = peer.url(path: "/epos")
         configuration.dojo.apiKey = Secret("sk_sandbox_test")
         configuration.dojo.softwareHouseID = "acme-epos"
+        configuration.dojo.apiBaseURL = peer.httpBaseURL
+        configuration.dojo.registerCapabilities = false
         configuration.stateDirectory = try stateDirectory ?? temporaryDirectory()
         configure(&configuration)
-        let agent = Agent(configuration: configuration, adapter: adapter, logger: testLogger)
+        let agent = try Agent(configuration: configuration, adapter: adapter, logger: testLogger)
         let group = ServiceGroup(services: [agent], logger: testLogger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

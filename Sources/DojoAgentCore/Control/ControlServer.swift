@@ -1,0 +1,308 @@
+import Dispatch
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's local control socket: `control.sock` in the state directory, a Unix stream socket with mode 0600
+/// in an owner-only directory, speaking newline-delimited JSON (one ``ControlRequest`` per line, one
+/// ``ControlResponse`` per line back, in order).
+///
+/// Commands are looked up in a handler table, so the composition root adds its own (`status`) beside
+/// ``ControlCommands/notify(outbox:)``. Only the agent's user and root may connect (the socket's mode, and the
+/// peer's uid checked with `SO_PEERCRED`).
+///
+/// Threads, not NIO: one thread blocks in `accept`, and one thread per connection (at most
+/// ``maximumConnections``, idle ones dropped after 60 s) reads lines; each request is handed to `run()`'s task group,
+/// which runs the handler and hands the answer back to the connection thread. A stale socket file left by a
+/// crashed agent is removed at start; a socket another live agent answers on is an error.
+public struct ControlServer: Service {
+    /// At most this many client connections at once; more are answered with an error and closed.
+    public static let maximumConnections = 16
+
+    private let socketPath: String
+    private let handlers: [String: ControlCommandHandler]
+    private let logger: Logger
+    private let onListening: (@Sendable () -> Void)?
+
+    /// - Parameters:
+    ///   - socketPath: `<state_directory>/control.sock` (at most 107 bytes).
+    ///   - handlers: command name → handler, for example `["notify": ControlCommands.notify(outbox: outbox)]`.
+    ///   - logger: `dojo.control`.
+    ///   - onListening: called once the socket accepts connections (readiness for systemd, or for tests).
+    public init(
+        socketPath: String,
+        handlers: [String: ControlCommandHandler],
+        logger: Logger,
+        onListening: (@Sendable () -> Void)? = nil
+    ) {
+        self.socketPath = socketPath
+        self.handlers = handlers
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// A request waiting for its answer, and the connection thread waiting for it.
+    private final class Job: Sendable {
+        let request: Result<ControlRequest, ControlError>
+        private let answer = PThreadLock<ControlResponse?>(nil)
+        private let ready = DispatchSemaphore(value: 0)
+
+        init(request: Result<ControlRequest, ControlError>) {
+            self.request = request
+        }
+
+        func reply(_ response: ControlResponse) {
+            self.answer.withLock { $0 = response }
+            self.ready.signal()
+        }
+
+        /// Blocks the (connection) thread until the answer arrives.
+        func waitForReply() -> ControlResponse {
+            self.ready.wait()
+            return self.answer.withLock { $0 } ?? .failure("the agent is shutting down")
+        }
+    }
+
+    /// Descriptors shared between the accept thread, connection threads and `run()`.
+    private struct Sockets {
+        var listener: Int32 = -1
+        var clients: Set<Int32> = []
+        var stopping = false
+    }
+
+    public func run() async throws {
+        let listener = try self.listen()
+        let sockets = PThreadLock(Sockets(listener: listener))
+        let threads = DispatchGroup()
+        let (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
+        self.logger.info("control socket listening", metadata: ["control.path": "\(self.socketPath)"])
+
+        threads.enter()
+        let acceptThread = Thread { [self] in
+            self.acceptLoop(sockets: sockets, jobs: jobSink, threads: threads)
+            threads.leave()
+        }
+        acceptThread.name = "dojo-control"
+        acceptThread.start()
+        self.onListening?()
+
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs.cancelOnGracefulShutdown() {
+                    group.addTask { job.reply(await self.answer(job.request)) }
+                }
+            }
+        } onGracefulShutdown: {
+            jobSink.finish()
+        }
+        jobSink.finish()
+
+        // Wake every blocked thread: shutdown() makes accept/recv return; each thread closes its own descriptor.
+        sockets.withLock { sockets in
+            sockets.stopping = true
+            Glibc.shutdown(sockets.listener, Int32(SHUT_RDWR))
+            for client in sockets.clients { Glibc.shutdown(client, Int32(SHUT_RDWR)) }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            threads.notify(queue: .global()) { continuation.resume() }
+        }
+        close(listener)
+        unlink(self.socketPath)
+        self.logger.info("control socket closed")
+    }
+
+    private func answer(_ request: Result<ControlRequest, ControlError>) async -> ControlResponse {
+        switch request {
+        case .failure(let error):
+            return .failure(error.message)
+        case .success(let request):
+            guard let handler = self.handlers[request.command] else {
+                let known = self.handlers.keys.sorted().joined(separator: ", ")
+                return .failure("unknown command \"\(request.command)\"; this agent understands: \(known)")
+            }
+            return await handler(request)
+        }
+    }
+
+    // MARK: - Socket set-up
+
+    /// Makes the directory owner-only, removes a stale socket, binds with mode 0600 and listens.
+    private func listen() throws(ControlError) -> Int32 {
+        let directory = (self.socketPath as NSString).deletingLastPathComponent
+        try Self.secureDirectory(directory.isEmpty ? "." : directory, logger: self.logger)
+        try self.removeStaleSocket()
+        let fd = try UnixSocket.makeSocket()
+        let bound = try UnixSocket.withAddress(self.socketPath) { address, length in bind(fd, address, length) }
+        guard bound == 0 else {
+            let reason = UnixSocket.errnoText()
+            close(fd)
+            throw ControlError(.socketFailed, "cannot create the control socket \(self.socketPath): \(reason)")
+        }
+        // The directory is owner-only, so nobody else can reach the socket between bind and chmod.
+        guard chmod(self.socketPath, 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
+            let reason = UnixSocket.errnoText()
+            close(fd)
+            unlink(self.socketPath)
+            throw ControlError(.socketFailed, "cannot listen on the control socket \(self.socketPath): \(reason)")
+        }
+        return fd
+    }
+
+    /// The state directory must not let other users replace the socket: created 0700 if missing, tightened to
+    /// 0700 if it is ours and open to others, refused if someone else owns it and others can write to it.
+    static func secureDirectory(_ directory: String, logger: Logger) throws(ControlError) {
+        var info = stat()
+        if stat(directory, &info) != 0 {
+            guard errno == ENOENT else {
+                throw ControlError(.socketFailed, "cannot inspect \(directory): \(UnixSocket.errnoText())")
+            }
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
+                )
+            } catch {
+                throw ControlError(.socketFailed, "cannot create the state directory \(directory): \(error)")
+            }
+            return
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw ControlError(.insecure, "\(directory) is not a directory")
+        }
+        if info.st_uid == geteuid() {
+            if info.st_mode & 0o077 != 0 {
+                guard chmod(directory, 0o700) == 0 else {
+                    throw ControlError(.insecure, "cannot make \(directory) owner-only: \(UnixSocket.errnoText())")
+                }
+                logger.notice("state directory made owner-only (0700)", metadata: ["control.directory": "\(directory)"])
+            }
+        } else if info.st_mode & 0o022 != 0 {
+            throw ControlError(
+                .insecure,
+                "\(directory) belongs to another user and others can write to it; use an owner-only state directory"
+            )
+        }
+    }
+
+    private func removeStaleSocket() throws(ControlError) {
+        var info = stat()
+        guard lstat(self.socketPath, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw ControlError(
+                .insecure,
+                "\(self.socketPath) exists and is not a socket; remove it if it is not needed, then start again"
+            )
+        }
+        do throws(ControlError) {
+            let fd = try UnixSocket.connect(to: self.socketPath)
+            close(fd)
+            throw ControlError(
+                .alreadyRunning,
+                "another dojo-agent is running with this state directory (it answers on \(self.socketPath)); stop it first"
+            )
+        } catch  where error.code == .agentNotRunning {
+            // Left by an agent that did not shut down cleanly: nobody listens, so it is safe to replace.
+            unlink(self.socketPath)
+            self.logger.notice("removed a stale control socket", metadata: ["control.path": "\(self.socketPath)"])
+        }
+    }
+
+    // MARK: - Threads
+
+    private func acceptLoop(sockets: PThreadLock<Sockets>, jobs: AsyncStream<Job>.Continuation, threads: DispatchGroup)
+    {
+        let listener = sockets.withLock { $0.listener }
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if sockets.withLock({ $0.stopping }) { return }
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    self.logger.error("control socket cannot accept", metadata: ["error": "\(UnixSocket.errnoText())"])
+                    usleep(100_000)  // resource exhaustion: back off instead of spinning on accept
+                    continue
+                }
+                return
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // the adapter's child process must not inherit it
+            let admitted: Bool = sockets.withLock { sockets in
+                guard !sockets.stopping, sockets.clients.count < Self.maximumConnections else { return false }
+                sockets.clients.insert(client)
+                return true
+            }
+            guard admitted else {
+                UnixSocket.writeLine(client, ControlResponse.failure("too many control connections; try again").line)
+                close(client)
+                continue
+            }
+            threads.enter()
+            let thread = Thread { [self] in
+                self.serve(client, jobs: jobs)
+                sockets.withLock { sockets in
+                    sockets.clients.remove(client)
+                    close(client)
+                }
+                threads.leave()
+            }
+            thread.name = "dojo-control-conn"
+            thread.start()
+        }
+    }
+
+    private func serve(_ fd: Int32, jobs: AsyncStream<Job>.Continuation) {
+        if let refusal = Self.peerRefusal(fd) {
+            UnixSocket.writeLine(fd, ControlResponse.failure(refusal).line)
+            return
+        }
+        UnixSocket.setTimeouts(fd, seconds: 60)
+        var reader = UnixSocket.LineReader(fd: fd)
+        while true {
+            let request: Result<ControlRequest, ControlError>
+            switch reader.next() {
+            case .line(let line):
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                do {
+                    request = .success(try ControlRequest(line: line))
+                } catch {
+                    request = .failure(error)
+                }
+            case .tooLong:
+                UnixSocket.writeLine(
+                    fd,
+                    ControlResponse.failure("request longer than \(UnixSocket.maximumLineLength) bytes").line
+                )
+                return
+            case .end, .failed:
+                return
+            }
+            let job = Job(request: request)
+            guard case .enqueued = jobs.yield(job) else {
+                UnixSocket.writeLine(fd, ControlResponse.failure("the agent is shutting down").line)
+                return
+            }
+            guard UnixSocket.writeLine(fd, job.waitForReply().line) else { return }
+        }
+    }
+
+    /// Only the agent's own user and root may use the socket (the mode already says so; this also covers a
+    /// socket file whose mode someone loosened).
+    private static func peerRefusal(_ fd: Int32) -> String? {
+        var credentials = [Int32](repeating: -1, count: 3)  // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        var length = socklen_t(MemoryLayout<Int32>.size * 3)
+        let result = credentials.withUnsafeMutableBytes {
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length)
+        }
+        guard result == 0 else { return nil }
+        let uid = uid_t(bitPattern: credentials[1])
+        guard uid == geteuid() || uid == 0 else {
+            return "permission denied: only the agent's user and root may use the control socket"
+        }
+        return nil
+    }
+}
