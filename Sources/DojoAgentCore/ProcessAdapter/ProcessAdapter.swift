@@ -166,6 +166,8 @@ public final class ProcessAdapter: POSAdapter, Service {
             return try await group.next() ?? nil
         }
         if let waited { return waited }
+        // The status stream also ends when the adapter stops: say so rather than "not ready".
+        if let link = try currentReadyLink() { return link }
         throw ProcessAdapterError(
             .notReady,
             "no initialised adapter process within \(formatDuration(configuration.readyTimeout)) (\(status))"
