@@ -1,4 +1,5 @@
 import ArgumentParser
+import DojoAgentCore
 
 /// `dojo-agent`: the daemon and its operator commands.
 @main
@@ -6,15 +7,9 @@ struct DojoAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dojo-agent",
         abstract: "Keeps a restaurant POS and Dojo in sync: the EPOS Data WebSocket session and the POS event outbox.",
-        version: AgentVersion.description,
+        version: AgentInfo.description,
         subcommands: [
             RunCommand.self, CheckConfigCommand.self, StatusCommand.self, NotifyCommand.self, QueueCommand.self,
         ]
     )
-}
-
-/// Version information printed by `--version`.
-enum AgentVersion {
-    static let version = "0.1.0"
-    static let description = "dojo-agent \(version) (EPOS Data API JSON-RPC v1)"
 }

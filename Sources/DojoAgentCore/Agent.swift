@@ -1,3 +1,4 @@
+import DemoPOS
 public import DojoAdapter
 public import DojoProtocol
 import Foundation
@@ -117,8 +118,11 @@ public struct Agent: Service {
                 configuration: publishing,
                 logger: self.child("dojo.publisher")
             )
+            let processAdapter = adapter as? ProcessAdapter
             let registrar = Registrar(
-                capabilities: adapter.capabilities,
+                capabilities: processAdapter == nil ? adapter.capabilities : nil,
+                // A process declares its capabilities at initialize, and again after each restart.
+                updates: processAdapter?.capabilityUpdates(),
                 isEnabled: dojo.registerCapabilities,
                 http: http,
                 api: api,
@@ -136,10 +140,14 @@ public struct Agent: Service {
             )
             // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
             // 1000) while the publisher, registrar and control socket it may use still run.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: control),
+                .init(service: publisher),
+            ]
+            // The adapter process outlives the session: listed before it, it stops after it.
+            if let processAdapter { services.append(.init(service: processAdapter)) }
             var group = ServiceGroupConfiguration(
-                services: [
-                    .init(service: control),
-                    .init(service: publisher),
+                services: services + [
                     // Registration finishes once Dojo has the set (or at once when disabled): that must not end
                     // the agent.
                     .init(service: registrar, successTerminationBehavior: .ignore),
@@ -186,11 +194,31 @@ public struct Agent: Service {
         }
     }
 
+    /// The adapter `configuration.adapter` names: the built-in demo POS, or a vendor's process.
     func makeAdapter() throws -> any POSAdapter {
-        throw AgentConfigurationError(
-            key: "adapter.kind",
-            "the \(self.configuration.adapter.kind) adapter is not available in this build"
-        )
+        switch self.configuration.adapter.kind {
+        case .demo:
+            do {
+                return try DemoPOS(path: self.configuration.demoDatabasePath, logger: self.child("dojo.demo-pos"))
+            } catch {
+                throw AgentConfigurationError(
+                    key: "adapter.demo_database",
+                    "cannot open the demo POS at '\(self.configuration.demoDatabasePath)': \(error)"
+                )
+            }
+        case .process:
+            let outbox = self.outbox
+            return ProcessAdapter(
+                configuration: ProcessAdapterConfiguration(
+                    command: self.configuration.adapter.command,
+                    workingDirectory: self.configuration.adapter.workingDirectory,
+                    hangTimeout: self.configuration.adapter.hangTimeout
+                ),
+                agentVersion: AgentInfo.version,
+                logger: self.child("dojo.adapter.process"),
+                publish: { event in try await outbox.publish(event) }
+            )
+        }
     }
 
     private func child(_ label: String) -> Logger {

@@ -6,19 +6,9 @@ import Testing
 /// The repository root.
 private let repositoryRoot = URL(fileURLWithPath: scenariosDirectory).deletingLastPathComponent().path
 
-/// These tests run the real `dojo-agent run` binary, as users and `scripts/demo` do. They need the demo POS, the
-/// process adapter (with its Python example) and the outbox (POS events, registration) in the tree; until those
-/// land they are reported as skipped with this reason rather than failing.
-private let binaryPrerequisites =
-    FileManager.default.fileExists(atPath: "\(repositoryRoot)/Examples/python-adapter/adapter.py")
-    && FileManager.default.fileExists(atPath: "\(repositoryRoot)/Docs/outbox.md")
-
 /// The demo and the vendor check, end to end: the real agent binary with its built-in demo POS or a process
 /// adapter, the simulator over TLS, every Bookings scenario, POS-side changes fetched back, and event faults.
-@Suite(
-    .timeLimit(.minutes(2)),
-    .enabled(if: binaryPrerequisites, "needs the demo POS, the process adapter and the outbox in the tree")
-)
+@Suite(.timeLimit(.minutes(2)))
 struct AgentBinaryTests {
     static let demoScenarios = [
         "bookings-flow.yaml", "walk-in.yaml", "cancellation.yaml", "searches.yaml", "pos-events.yaml",

@@ -12,15 +12,8 @@ import Glibc
 /// `kill -9` of a real `dojo-agent run` in the middle of a burst of notifies, several times over the same state
 /// directory: afterwards, every event the agent acknowledged was delivered to the peer or is still pending.
 ///
-/// Disabled until `dojo-agent run` serves the outbox: it needs the composition root (`Agent`) to open the outbox
-/// and run `ControlServer` (with `ControlCommands.notify`) and `Publisher`, and a runnable adapter kind (`demo`).
-/// Both belong to other work in progress; enable this suite when they are on main (it needs no other change).
-/// It was run with that wiring applied locally: 5 rounds, ~270 acknowledged notifies from 4 concurrent senders,
-/// none lost; with `notify` made to answer OK without storing some events, it fails and lists them.
-@Suite(
-    .timeLimit(.minutes(1)),
-    .disabled("needs dojo-agent run to wire the outbox, publisher and control socket, and a runnable demo adapter")
-)
+/// With `notify` made to answer OK without storing some events, it fails and lists them.
+@Suite(.timeLimit(.minutes(1)))
 struct KillTests {
     @Test
     func noAcknowledgedEventIsLostWhenTheAgentIsKilledMidBurst() async throws {

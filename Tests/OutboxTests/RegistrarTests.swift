@@ -53,6 +53,32 @@ struct RegistrarTests {
         }
     }
 
+    /// A process adapter declares its capabilities at initialize: until then Dojo is told nothing (an empty
+    /// registration would mean "route nothing"), and the first declared set is the first registration.
+    @Test
+    func anUnknownSetIsNotRegisteredUntilTheAdapterDeclaresOne() async throws {
+        try await withRESTPeer { peer, rest in
+            try await HTTPClient.withClient(logger: testLogger) { http in
+                let (updates, sink) = AsyncStream.makeStream(of: Set<Capability>.self)
+                let registrar = Registrar(
+                    capabilities: nil,
+                    updates: updates,
+                    http: http,
+                    api: api(peer),
+                    clock: ManualWallClock(),
+                    logger: testLogger
+                )
+                try await whileRunning({ try await registrar.run() }) {
+                    #expect(registrar.status.registered == nil)
+                    sink.yield([.searchTables])
+                    let first = try #require(await rest.requests.next())
+                    #expect(first.body == #"{"capabilities":[{"name":"SearchTables","version":"v1"}]}"#)
+                    #expect(rest.requests.pending.isEmpty, "nothing was registered before the set was known")
+                }
+            }
+        }
+    }
+
     @Test
     func disabledRegistrationSendsNothing() async throws {
         try await withRESTPeer { peer, rest in

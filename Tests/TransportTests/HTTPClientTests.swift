@@ -111,6 +111,9 @@ struct HTTPClientTests {
                 )
             }
         }
+        // Swift may release `server` after its last use above; its listener must stay open until the client is done
+        // (a closed listener resets the queued connection: "read failed", not a timeout).
+        withExtendedLifetime(server) {}
         #expect(error.code == .timeout)
         #expect(
             error.message

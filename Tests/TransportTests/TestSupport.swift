@@ -1,3 +1,4 @@
+import Dispatch
 import DojoSimulator
 import Foundation
 import Logging
@@ -69,6 +70,10 @@ final class RawTCPServer: @unchecked Sendable {
 
     let fd: Int32
     let port: Int
+    /// Signalled when the accept thread has finished with `fd`: only then may `fd` be closed, or its number could
+    /// be reused by another test's socket while this thread still accepts on it.
+    private let acceptThreadDone = DispatchSemaphore(value: 0)
+    private let hasAcceptThread: Bool
 
     init(_ behaviour: Behaviour) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -87,8 +92,11 @@ final class RawTCPServer: @unchecked Sendable {
         }
         self.fd = fd
         self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.hasAcceptThread = behaviour == .closeAfterRequest
         if case .closeAfterRequest = behaviour {
+            let done = self.acceptThreadDone
             let thread = Thread { [fd] in
+                defer { done.signal() }
                 let client = accept(fd, nil, nil)
                 guard client >= 0 else { return }
                 var buffer = [UInt8](repeating: 0, count: 4096)
@@ -100,7 +108,8 @@ final class RawTCPServer: @unchecked Sendable {
     }
 
     deinit {
-        shutdown(self.fd, Int32(SHUT_RDWR))
+        shutdown(self.fd, Int32(SHUT_RDWR))  // wakes a blocked accept
+        if self.hasAcceptThread { self.acceptThreadDone.wait() }
         close(self.fd)
     }
 }

@@ -21,7 +21,7 @@ public struct Registrar: Service {
         /// When Dojo accepted it.
         public var registeredAt: Date?
         /// The set the agent wants registered.
-        public var wanted: Set<Capability>
+        public var wanted: Set<Capability>?
         /// Why the last attempt failed, if it did.
         public var lastError: String?
     }
@@ -36,7 +36,9 @@ public struct Registrar: Service {
     private let statusBox: PThreadLock<Status>
 
     /// - Parameters:
-    ///   - capabilities: the set to register at start (the adapter's `capabilities`).
+    ///   - capabilities: the set to register at start (the adapter's `capabilities`); nil when it is not known yet
+    ///     (a process adapter declares its set at initialize): nothing is registered until `updates` yields one, so
+    ///     Dojo is never told "route nothing" while the POS is starting.
     ///   - updates: later sets, each replacing the previous one (nil if the set never changes).
     ///   - isEnabled: `dojo.register_capabilities`.
     ///   - http: the agent's HTTP client.
@@ -45,7 +47,7 @@ public struct Registrar: Service {
     ///   - random: uniform draws in `0...1` for jitter.
     ///   - logger: `dojo.registrar`.
     public init(
-        capabilities: Set<Capability>,
+        capabilities: Set<Capability>?,
         updates: AsyncStream<Set<Capability>>? = nil,
         isEnabled: Bool = true,
         http: HTTPClient,
@@ -90,7 +92,7 @@ public struct Registrar: Service {
                 while !stopping.withLock({ $0 }), !Task.isCancelled {
                     let (wanted, registered) = self.statusBox.withLock { ($0.wanted, $0.registered) }
                     var retryAt: Date?
-                    if wanted != registered, wanted != sentButRefused {
+                    if let wanted, wanted != registered, wanted != sentButRefused {
                         switch await self.register(wanted, failures: failures) {
                         case .registered:
                             failures = 0
