@@ -104,7 +104,7 @@ struct SessionBench: AsyncParsableCommand {
     }
 
     /// Sends `frames` (at most `window` unanswered, or one per `interval`) and times each reply by its id.
-    private static func drive(
+    static func drive(
         _ connection: PeerConnection,
         frames: [(id: String, text: String)],
         window: Int,
@@ -181,15 +181,26 @@ struct SessionBench: AsyncParsableCommand {
     /// The baseline: a bare transport client echoing every frame.
     static func withEchoTarget<Result: Sendable>(
         logger: Logger,
+        tls: GeneratedTLS? = nil,
         _ body: (PeerConnection) async throws -> Result
     ) async throws -> Result {
         var peerConfiguration = WebSocketPeer.Configuration()
         peerConfiguration.logger = logger
+        var clientConfiguration = WebSocketConfiguration()
+        if let tls {
+            peerConfiguration.tls = .init(certificateChain: tls.certificateChain, privateKey: tls.privateKey)
+            clientConfiguration.tls = TLSConfiguration(caFile: tls.caFile)
+        }
+        let client = clientConfiguration
         return try await WebSocketPeer.withPeer(configuration: peerConfiguration) { peer in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let endpoint = try WebSocketEndpoint(url: peer.url())
-                    try? await WebSocketClient.withConnection(to: endpoint, logger: logger) { connection in
+                    try? await WebSocketClient.withConnection(
+                        to: endpoint,
+                        configuration: client,
+                        logger: logger
+                    ) { connection in
                         for try await message in connection.inbound { try await connection.send(message) }
                     }
                 }

@@ -3,20 +3,20 @@ import Foundation
 /// A throw-away CA and a server certificate for 127.0.0.1/localhost, made with the `openssl` command in a
 /// temporary directory, so `wss://` works without any files from the user. The agent trusts it through its
 /// `ca_file` setting (``caFile``).
-struct GeneratedTLS: Sendable {
+public struct GeneratedTLS: Sendable {
     /// The directory holding the files; removed by ``remove()``.
-    let directory: String
+    public let directory: String
     /// The CA certificate the agent must trust.
-    var caFile: String { directory + "/ca.pem" }
+    public var caFile: String { directory + "/ca.pem" }
     /// The server's certificate chain.
-    var certificateChain: String { directory + "/server.pem" }
+    public var certificateChain: String { directory + "/server.pem" }
     /// The server's private key.
-    var privateKey: String { directory + "/server.key" }
+    public var privateKey: String { directory + "/server.key" }
 
     /// Generates the CA and the server certificate (P-256, valid for 2 days, SAN IP:127.0.0.1 and localhost).
     ///
     /// - Throws: ``SimulatorError`` (`setupFailed`) when `openssl` is missing or fails.
-    static func make() throws -> GeneratedTLS {
+    public static func make() throws -> GeneratedTLS {
         let directory = try makePrivateTemporaryDirectory(prefix: "dojo-sim-tls")
         let tls = GeneratedTLS(directory: directory)
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
@@ -44,7 +44,7 @@ struct GeneratedTLS: Sendable {
     }
 
     /// Deletes the directory and everything in it.
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
