@@ -16,6 +16,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        // A daemon must never die of a peer that went away mid-write: every socket write already passes
+        // MSG_NOSIGNAL, and this covers pipes (the adapter process) and anything else.
+        signal(SIGPIPE, SIG_IGN)
         let configuration = try self.options.load(requireCredentials: true).configuration
         let logger = LogSetup.bootstrap(level: configuration.logLevel)
         let agent: Agent
