@@ -42,7 +42,7 @@ final class HTTPLoop: @unchecked Sendable {
         let id: UInt64
         let parts: URLParts
         let method: String
-        let headerBytes: [(name: [UInt8], value: [UInt8])]
+        let headers: LWSHeaders
         let body: [UInt8]
         var bodyOffset = 0
         var wsi: OpaquePointer?
@@ -67,11 +67,11 @@ final class HTTPLoop: @unchecked Sendable {
             self.id = id
             self.parts = parts
             self.method = method
-            var headerBytes = headers.map { (Array(($0.name + ":").utf8) + [0], Array($0.value.utf8) + [0]) }
+            var all = headers
             if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
-                headerBytes.append((Array("content-length:".utf8) + [0], Array("\(body.count)".utf8) + [0]))
+                all.append((name: "content-length", value: "\(body.count)"))
             }
-            self.headerBytes = headerBytes
+            self.headers = LWSHeaders(all)
             self.body = body
             self.description = "\(method) \(parts.isSecure ? "https" : "http")://\(parts.hostHeader)\(parts.path)"
             self.continuation = continuation
@@ -423,30 +423,17 @@ final class HTTPLoop: @unchecked Sendable {
     ) -> Int32 {
         guard let data else { return 0 }
         request.wsi = wsi
-        let cursor = data.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self)
-        guard let start = cursor.pointee else { return -1 }
-        let end = start + room
-        for header in request.headerBytes {
-            let result = header.name.withUnsafeBufferPointer { name in
-                header.value.withUnsafeBufferPointer { value in
-                    lws_add_http_header_by_name(
-                        wsi,
-                        name.baseAddress,
-                        value.baseAddress,
-                        Int32(value.count - 1),
-                        cursor,
-                        end
-                    )
-                }
-            }
-            if result != 0 {
-                let name = String(decoding: header.name.dropLast(2), as: UTF8.self)
-                self.finish(
-                    request,
-                    .failure(HTTPClientError(.invalidRequest, "the request headers do not fit (header '\(name)')"))
-                )
-                return -1
-            }
+        switch request.headers.append(to: wsi, data: data, room: room) {
+        case .written:
+            break
+        case .noBuffer:
+            return -1
+        case .tooLarge(let name):
+            self.finish(
+                request,
+                .failure(HTTPClientError(.invalidRequest, "the request headers do not fit (header '\(name)')"))
+            )
+            return -1
         }
         if request.hasBody {
             // Fact 2: ask for CLIENT_HTTP_WRITEABLE once the headers are out.

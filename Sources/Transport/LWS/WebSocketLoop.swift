@@ -99,8 +99,7 @@ final class WebSocketLoop: @unchecked Sendable {
     private let pathC: UnsafeMutablePointer<CChar>
     private let hostC: UnsafeMutablePointer<CChar>
     private let caFileC: UnsafeMutablePointer<CChar>?
-    /// Handshake headers: NUL-terminated `name:` and the value bytes (plus a NUL so the pointer is never nil).
-    private let headerBytes: [(name: [UInt8], value: [UInt8])]
+    private let headers: LWSHeaders
     private let txBuffer: UnsafeMutablePointer<UInt8>
     private let pre: Int
 
@@ -172,9 +171,7 @@ final class WebSocketLoop: @unchecked Sendable {
         self.hostC = strdup(endpoint.hostHeader)!
         self.caFileC = configuration.tls.caFile.map { strdup($0)! }
         self.cStrings = [protocolName, self.addressC, self.pathC, self.hostC] + (self.caFileC.map { [$0] } ?? [])
-        self.headerBytes = endpoint.headers.map { header in
-            (Array((header.name + ":").utf8) + [0], Array(header.value.utf8) + [0])
-        }
+        self.headers = LWSHeaders(endpoint.headers)
     }
 
     deinit {
@@ -396,31 +393,18 @@ final class WebSocketLoop: @unchecked Sendable {
 
     private func appendHandshakeHeaders(_ wsi: OpaquePointer, _ data: UnsafeMutableRawPointer?, _ room: Int) -> Int32 {
         guard let data else { return 0 }
-        let cursor = data.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self)
-        guard let start = cursor.pointee else { return -1 }
-        let end = start + room
-        for header in self.headerBytes {
-            let result = header.name.withUnsafeBufferPointer { name in
-                header.value.withUnsafeBufferPointer { value in
-                    lws_add_http_header_by_name(
-                        wsi,
-                        name.baseAddress,
-                        value.baseAddress,
-                        Int32(value.count - 1),
-                        cursor,
-                        end
-                    )
-                }
-            }
-            if result != 0 {
-                self.endError = WebSocketTransportError(
-                    .invalidConfiguration,
-                    "the handshake headers do not fit in the request buffer (header '\(String(decoding: header.name.dropLast(2), as: UTF8.self))')"
-                )
-                return -1
-            }
+        switch self.headers.append(to: wsi, data: data, room: room) {
+        case .written:
+            return 0
+        case .noBuffer:
+            return -1
+        case .tooLarge(let name):
+            self.endError = WebSocketTransportError(
+                .invalidConfiguration,
+                "the handshake headers do not fit in the request buffer (header '\(name)')"
+            )
+            return -1
         }
-        return 0
     }
 
     private func established(_ wsi: OpaquePointer) {
