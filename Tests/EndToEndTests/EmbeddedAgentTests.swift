@@ -24,6 +24,26 @@ struct EmbeddedAgentTests {
         }
     }
 
+    /// The Swift ingress: POS code embedding the agent publishes a change; it reaches Dojo's events endpoint with
+    /// exactly the documented body, and Dojo fetches the entity back through the adapter (NotFound = deleted).
+    @Test func anEmbeddedPOSPublishesAChangeAndDojoFetchesItBack() async throws {
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            try await withEmbeddedAgent(simulator) { agent in
+                try await simulator.awaitSession()
+                let event = try PosEvent(type: .partyUpdated, entityID: "party-that-left")
+                try await agent.publish(event)
+                let recorded = try await simulator.awaitEvent { $0.event == event }.event
+                #expect(recorded.body == #"{"eventType":"PartyUpdated","event":{"partyId":"party-that-left"}}"#)
+                #expect(recorded.status == 200)
+                let fetch = try await simulator.awaitFetch(of: event)
+                guard case .deleted = fetch.outcome else {
+                    Issue.record("expected Dojo to learn the party is gone, got \(fetch.outcome)")
+                    return
+                }
+            }
+        }
+    }
+
     @Test func reconnectsAfterTheConnectionDrops() async throws {
         try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
             try await withEmbeddedAgent(simulator) { _ in
