@@ -6,14 +6,21 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 /// `LWS_PRE` is a macro expression (`_LWS_PAD(4 + 10 + 2)`): Swift cannot see it. Every `lws_write` payload needs
 /// this many writable bytes before it.
 static inline size_t clws_pre(void) { return LWS_PRE; }
 
 /// `LWS_SERVER_OPTION_*` are `(1ll << n)` macros; Swift imports them as `Int64` while `info.options` is `uint64_t`.
-/// Needed for any TLS: without it `SSL_new` fails and the connection reports "bio_create failed".
+/// On a *context* it initialises OpenSSL and allocates lws' global ex_data slots (again on every context: see
+/// `LWSContext`); on a *vhost* it makes lws attach a client `SSL_CTX`, without which `SSL_new` fails.
 static inline uint64_t clws_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }
+
+/// A context without a default vhost: `LWSContext` creates the one vhost itself, with other options than the context.
+static inline uint64_t clws_option_explicit_vhosts(void) { return LWS_SERVER_OPTION_EXPLICIT_VHOSTS; }
 
 /// Stops lws loading the OS trust store *in addition to* `client_ssl_ca_filepath`; set whenever a CA file is given
 /// so that the configured CA is the only one trusted.
@@ -30,5 +37,31 @@ static inline void clws_cancel_timer(struct lws *_Nonnull wsi) { lws_set_timer_u
 
 /// `lws_wsi_close` is a macro: closes a wsi at the next opportunity without another callback round trip.
 static inline void clws_kill_async(struct lws *_Nonnull wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
+
+/// A client `SSL_CTX` configured as lws 4.1 configures its own (`lws_tls_client_create_vhost_context`): no
+/// compression, moving write buffers, buffers released when idle, and the trust anchors: the file `ca_file` alone
+/// when given, else OpenSSL's default verify paths (Debian's `/etc/ssl/certs`). Peer verification and the hostname
+/// check are set per connection by lws. Returns NULL, with OpenSSL's reason in `reason`, when the CA file cannot be
+/// loaded. The caller owns the context and frees it with `clws_client_ssl_ctx_free` after the lws context is gone.
+static inline SSL_CTX *_Nullable clws_client_ssl_ctx_new(const char *_Nullable ca_file, char *_Nonnull reason,
+                                                        size_t reason_size) {
+    ERR_clear_error();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    int loaded = 0;
+    if (ctx) {
+        SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+        SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+        loaded = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) : SSL_CTX_set_default_verify_paths(ctx);
+    }
+    if (ctx && loaded == 1) return ctx;
+    unsigned long error = ERR_get_error();
+    if (error) ERR_error_string_n(error, reason, reason_size);
+    else snprintf(reason, reason_size, "%s", ctx ? "no reason given" : "out of memory");
+    ERR_clear_error();
+    if (ctx) SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static inline void clws_client_ssl_ctx_free(SSL_CTX *_Nonnull ctx) { SSL_CTX_free(ctx); }
 
 #endif

@@ -87,4 +87,37 @@ struct TLSTests {
             #expect(error.code == .tlsFailure || error.code == .connectFailed)
         }
     }
+
+    /// Trap 6 (Docs/transport.md): a TLS context created while another TLS handshake is in flight must neither wait
+    /// for that handshake nor break it. The first connection's handshake is held mid-flight by a relay (its
+    /// ClientHello sent, no answer yet) while a second client creates its context and connects; then the first is
+    /// released and must verify the server as usual. With per-context OpenSSL initialisation the first failed
+    /// ("can't get wsi from ssl privdata"); with creation waiting for handshakes in flight the second waited for the
+    /// first, which is held until the second is done: the time limit would end the test.
+    @Test func aTLSHandshakeInFlightNeitherDelaysNorIsBrokenByAnotherConnection() async throws {
+        try await WebSocketPeer.withPeer(configuration: TLSFixture.peer) { peer in
+            let relay = try HeldTCPRelay(upstreamPort: peer.port)
+            var held = self.configuration(caFile: TLSFixture.path("ca.pem"))
+            held.handshakeTimeout = .seconds(60)
+            let first = Task {
+                try await WebSocketClient.withConnection(
+                    to: try WebSocketEndpoint(url: "wss://127.0.0.1:\(relay.port)/ws"),
+                    configuration: held,
+                    logger: testLogger
+                ) { client in
+                    try await client.send(text: "first")
+                }
+            }
+            await relay.awaitFirstBytes()
+            try await WebSocketClient.withConnection(
+                to: try WebSocketEndpoint(url: peer.url()),
+                configuration: self.configuration(caFile: TLSFixture.path("ca.pem")),
+                logger: testLogger
+            ) { client in
+                try await client.send(text: "second")
+            }
+            relay.release()
+            try await first.value
+        }
+    }
 }

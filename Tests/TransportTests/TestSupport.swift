@@ -113,3 +113,99 @@ final class RawTCPServer: @unchecked Sendable {
         close(self.fd)
     }
 }
+
+/// A TCP relay on 127.0.0.1:0 that holds a connection's first bytes until told to go on: it accepts one client,
+/// reads what the client sends first (a TLS ClientHello), reports it, and only after `release()` connects to
+/// `upstreamPort` and relays both ways. A TLS handshake through it is held in flight for as long as a test needs,
+/// with no clock involved.
+final class HeldTCPRelay: @unchecked Sendable {
+    // @unchecked Sendable: immutable after init except through `lock`; the worker threads own the sockets.
+    let port: Int
+    private let listener: Int32
+    private let received = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+    private let done = DispatchGroup()
+    private let lock = NSLock()
+    private var sockets: [Int32] = []
+
+    init(upstreamPort: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PeerError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 1) == 0 else { throw PeerError("bind/listen failed") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.listener = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.done.enter()
+        Thread { [self] in
+            defer { self.done.leave() }
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            self.track(client)
+            var first = [UInt8](repeating: 0, count: 16 << 10)
+            let count = read(client, &first, first.count)
+            self.received.signal()
+            guard count > 0 else { return }
+            self.released.wait()
+            let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.track(upstream)
+            var target = sockaddr_in()
+            target.sin_family = sa_family_t(AF_INET)
+            target.sin_addr.s_addr = inet_addr("127.0.0.1")
+            target.sin_port = UInt16(upstreamPort).bigEndian
+            let connected = withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0, write(upstream, first, count) == count else { return }
+            self.done.enter()
+            Thread { [self] in
+                defer { self.done.leave() }
+                Self.pump(from: upstream, to: client)
+            }.start()
+            Self.pump(from: client, to: upstream)
+        }.start()
+    }
+
+    /// Waits until the client's first bytes have arrived (or the relay gave up): its handshake is now in flight.
+    func awaitFirstBytes() async {
+        await withCheckedContinuation { continuation in
+            Thread { [received] in
+                received.wait()
+                continuation.resume()
+            }.start()
+        }
+    }
+
+    /// Lets the held connection go on to the upstream.
+    func release() { self.released.signal() }
+
+    deinit {
+        self.released.signal()
+        shutdown(self.listener, Int32(SHUT_RDWR))
+        for fd in self.lock.withLock({ self.sockets }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        self.done.wait()
+        for fd in self.sockets { close(fd) }
+        close(self.listener)
+    }
+
+    private func track(_ fd: Int32) { self.lock.withLock { self.sockets.append(fd) } }
+
+    private static func pump(from source: Int32, to destination: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = read(source, &buffer, buffer.count)
+            guard count > 0, write(destination, buffer, count) == count else { break }
+        }
+        shutdown(destination, Int32(SHUT_WR))
+    }
+}

@@ -22,9 +22,8 @@ import Logging
 /// 3. `RECEIVE_CLIENT_HTTP` only says data is waiting: the body arrives through `lws_http_client_read`, which calls
 ///    back with `RECEIVE_CLIENT_HTTP_READ`.
 /// 4. Redirects are followed unless `LCCSCF_HTTP_NO_FOLLOW_REDIRECT` is set; it always is.
-/// 5. Every TLS connection attempt is bracketed by `LWSContext.tlsHandshakeStarted/Finished` (see LWSContext for
-///    the ex-index race). With connection reuse a queued request may not handshake at all; counting it anyway only
-///    delays another context's creation a little, never corrupts anything.
+/// 5. Every connection names the context's one vhost, which carries the client `SSL_CTX` (see `LWSContext` for why
+///    the context has no default vhost).
 final class HTTPLoop: @unchecked Sendable {
     // @unchecked Sendable: immutable fields are set in init; `shared` is lock-protected; every other var is
     // confined to the service thread (asserted in debug builds), except `startContinuation`, written once before
@@ -50,7 +49,6 @@ final class HTTPLoop: @unchecked Sendable {
         var responseHeaders: [(name: String, value: String)] = []
         var responseBody: [UInt8] = []
         var tooLarge = false
-        var tlsCounted = false
         /// How many lws log lines the thread had captured when this request began.
         var logStart = 0
         let description: String
@@ -109,7 +107,6 @@ final class HTTPLoop: @unchecked Sendable {
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let protocolName: UnsafeMutablePointer<CChar>
     private let caFileC: UnsafeMutablePointer<CChar>?
-    private let needsTLS: Bool
 
     // MARK: - Service-thread confined
 
@@ -117,6 +114,7 @@ final class HTTPLoop: @unchecked Sendable {
     private var startContinuation: CheckedContinuation<Void, any Error>?
     private var requests: [UInt64: Request] = [:]
     private var exitRequested = false
+    private var vhost: OpaquePointer?
     /// Local ports of connections seen, to count distinct connections (reuse shows as fewer ports than requests).
     private var seenLocalPorts = Set<UInt16>()
 
@@ -129,8 +127,6 @@ final class HTTPLoop: @unchecked Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        // Always able to do TLS: the client is long-lived and may be asked for https:// at any time.
-        self.needsTLS = true
         self.protocolName = strdup("dojo-http")!
         self.protocols = .allocate(capacity: 2)
         self.protocols.initialize(repeating: lws_protocols(), count: 2)
@@ -224,25 +220,24 @@ final class HTTPLoop: @unchecked Sendable {
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(self.protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: this thread holds `self` until return
-        if let caFile = self.caFileC {
-            info.client_ssl_ca_filepath = UnsafePointer(caFile)
-            info.options |= clws_option_disable_os_ca_certs()
-        }
         info.timeout_secs = self.configuration.stepTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = UInt32(clamping: 16 + 2 * self.configuration.maxConcurrentRequests)
         info.pt_serv_buf_size = 16 << 10
 
-        guard let context = LWSContext.create(&info, needsTLS: self.needsTLS) else {
-            let lines = LWSLog.captured()
-            let detail = lines.last.map { " (libwebsockets: \($0))" } ?? ""
-            self.startContinuation?.resume(
-                throwing: HTTPClientError(.connectFailed, "could not create a libwebsockets context\(detail)")
-            )
+        let lws: LWSContext
+        do {
+            // Always able to do TLS: the client is long-lived and may be asked for https:// at any time.
+            lws = try LWSContext(&info, tls: .init(caFile: self.caFileC.map { UnsafePointer($0) }))
+        } catch {
+            let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
+            self.startContinuation?.resume(throwing: HTTPClientError(.connectFailed, "\(error.message)\(detail)"))
             self.startContinuation = nil
             self.finished.complete()
             return
         }
+        let context = lws.context
+        self.vhost = lws.vhost
         self.shared.withLock { $0.context = context }
         self.startContinuation?.resume()
         self.startContinuation = nil
@@ -260,7 +255,7 @@ final class HTTPLoop: @unchecked Sendable {
         let shutdownError = HTTPClientError(.shutdown, "the HTTP client shut down before the response arrived")
         for case .start(let request) in leftover { request.resume(.failure(shutdownError)) }
         for request in self.requests.values { self.finish(request, .failure(shutdownError)) }
-        lws_context_destroy(context)
+        lws.destroy()
         self.finished.complete()
     }
 
@@ -386,6 +381,7 @@ final class HTTPLoop: @unchecked Sendable {
                         "http/1.1".withCString { alpn in
                             var info = lws_client_connect_info()
                             info.context = context
+                            info.vhost = self.vhost
                             info.address = address
                             info.port = Int32(request.parts.port)
                             info.path = path
@@ -397,10 +393,6 @@ final class HTTPLoop: @unchecked Sendable {
                             info.protocol = UnsafePointer(self.protocolName)
                             info.local_protocol_name = UnsafePointer(self.protocolName)
                             info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: UInt(request.id))
-                            if request.parts.isSecure {
-                                LWSContext.tlsHandshakeStarted()
-                                request.tlsCounted = true
-                            }
                             return lws_client_connect_via_info(&info)
                         }
                     }
@@ -468,7 +460,6 @@ final class HTTPLoop: @unchecked Sendable {
     }
 
     private func established(_ request: Request, _ wsi: OpaquePointer) {
-        self.finishTLSHandshake(request)
         request.wsi = wsi
         request.status = Int(lws_http_client_http_response(wsi))
         request.responseHeaders = Self.responseHeaders(wsi)
@@ -534,14 +525,7 @@ final class HTTPLoop: @unchecked Sendable {
     /// The single place a request ends (whichever callback, expiry or cancellation comes first).
     private func finish(_ request: Request, _ result: Result<HTTPResponse, any Error>) {
         guard self.requests.removeValue(forKey: request.id) != nil else { return }
-        self.finishTLSHandshake(request)
         request.resume(result)
-    }
-
-    private func finishTLSHandshake(_ request: Request) {
-        guard request.tlsCounted else { return }
-        request.tlsCounted = false
-        LWSContext.tlsHandshakeFinished()
     }
 
     private func connectFailure(_ request: Request, text: String) -> HTTPClientError {

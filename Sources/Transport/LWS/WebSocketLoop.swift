@@ -123,7 +123,6 @@ final class WebSocketLoop: @unchecked Sendable {
     private var peerClose: (code: WebSocketCloseCode, reason: String)?
     private var endError: WebSocketTransportError?
     private var inboundFinished = false
-    private var tlsHandshakeCounted = false
 
     init(
         endpoint: WebSocketEndpoint,
@@ -277,31 +276,30 @@ final class WebSocketLoop: @unchecked Sendable {
         info.protocols = UnsafePointer(self.protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: this thread holds `self` until return
         info.options = clws_option_validate_utf8()
-        if self.endpoint.isSecure {
-            if let caFile = self.caFileC {
-                info.client_ssl_ca_filepath = UnsafePointer(caFile)
-                info.options |= clws_option_disable_os_ca_certs()
-            }
-        }
         info.timeout_secs = self.configuration.handshakeTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = 16
         info.pt_serv_buf_size = 16 << 10
 
-        guard let context = LWSContext.create(&info, needsTLS: self.endpoint.isSecure) else {
+        let lws: LWSContext
+        do {
+            lws = try LWSContext(
+                &info,
+                tls: self.endpoint.isSecure ? .init(caFile: self.caFileC.map { UnsafePointer($0) }) : nil
+            )
+        } catch {
             self.failConnect(
-                WebSocketTransportError(
-                    .connectFailed,
-                    "could not create a libwebsockets context\(self.capturedDetail())"
-                )
+                WebSocketTransportError(.connectFailed, "\(error.message)\(self.capturedDetail())")
             )
             self.finishEverything()
             return
         }
+        let context = lws.context
         self.shared.withLock { $0.context = context }
 
         var connectInfo = lws_client_connect_info()
         connectInfo.context = context
+        connectInfo.vhost = lws.vhost
         connectInfo.address = UnsafePointer(self.addressC)
         connectInfo.port = Int32(self.endpoint.port)
         connectInfo.path = UnsafePointer(self.pathC)
@@ -309,10 +307,6 @@ final class WebSocketLoop: @unchecked Sendable {
         connectInfo.ssl_connection = self.endpoint.isSecure ? Int32(LCCSCF_USE_SSL.rawValue) : 0
         connectInfo.retry_and_idle_policy = UnsafePointer(self.retryPolicy)
         self.connectStartedAt = monotonicMicroseconds()
-        if self.endpoint.isSecure {
-            LWSContext.tlsHandshakeStarted()
-            self.tlsHandshakeCounted = true
-        }
         if lws_client_connect_via_info(&connectInfo) == nil, self.phase == .connecting {
             self.connectionEnded(.connectionError("could not start the connection"), wsi: nil)
         }
@@ -328,13 +322,12 @@ final class WebSocketLoop: @unchecked Sendable {
             return shared.commands
         }
         for case .send(let pending) in leftover { pending.fail(Self.closedError("the message was not sent")) }
-        lws_context_destroy(context)
+        lws.destroy()
         self.finishEverything()
     }
 
     /// After the context is gone: nobody may be left waiting.
     private func finishEverything() {
-        self.finishTLSHandshake()
         self.shared.withLock { $0.accepting = false }
         if self.phase == .connecting {
             self.failConnect(Self.closedError("the connection attempt was abandoned"))
@@ -409,7 +402,6 @@ final class WebSocketLoop: @unchecked Sendable {
 
     private func established(_ wsi: OpaquePointer) {
         guard self.phase == .connecting else { return }
-        self.finishTLSHandshake()
         self.wsi = wsi
         self.phase = .open
         lws_set_timer_usecs(wsi, self.liveness.opened(at: monotonicMicroseconds()))
@@ -739,16 +731,9 @@ final class WebSocketLoop: @unchecked Sendable {
     }
 
     private func failConnect(_ error: any Error) {
-        self.finishTLSHandshake()
         let continuation = self.connectContinuation
         self.connectContinuation = nil
         continuation?.resume(throwing: error)
-    }
-
-    private func finishTLSHandshake() {
-        guard self.tlsHandshakeCounted else { return }
-        self.tlsHandshakeCounted = false
-        LWSContext.tlsHandshakeFinished()
     }
 
     private func failQueuedSends(_ error: any Error) {
