@@ -99,8 +99,9 @@ final class AgentProcess: Sendable {
 
     init(configuration: String) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["run", "--config", configuration]
+        // The agent dies with the test runner (setpriv sets its parent-death signal), pass or fail.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--pdeathsig", "KILL", "--", CLITests.binary, "run", "--config", configuration]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -172,12 +172,18 @@ public final class AgentProcess: Sendable {
             throw SimulatorError(.setupFailed, "cannot open \(logFile)")
         }
         let process = Process()
-        if binary.contains("/") {
+        let command = ["run", "--config", configFile]
+        // The agent dies with whoever started it (SIGKILL on the parent's death, through util-linux's setpriv):
+        // a simulator or a test runner that is killed or crashes must not leave agents running behind it.
+        if FileManager.default.isExecutableFile(atPath: Self.setpriv) {
+            process.executableURL = URL(fileURLWithPath: Self.setpriv)
+            process.arguments = ["--pdeathsig", "KILL", "--", binary] + command
+        } else if binary.contains("/") {
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["run", "--config", configFile]
+            process.arguments = command
         } else {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [binary, "run", "--config", configFile]
+            process.arguments = [binary] + command
         }
         process.standardOutput = log
         process.standardError = log
@@ -197,6 +203,9 @@ public final class AgentProcess: Sendable {
         }
         self.process.withLockedValue { $0 = process }
     }
+
+    /// util-linux's `setpriv`, which sets the parent-death signal before it execs the agent.
+    static let setpriv = "/usr/bin/setpriv"
 
     /// Sends SIGTERM and waits up to `grace` for the agent to exit, then SIGKILL.
     public func stop(grace: Duration) async {
