@@ -2,6 +2,9 @@ public import DojoProtocol
 
 // Every method defaults to "not implemented", so an adapter writes only the capabilities it declares.
 extension POSAdapter {
+    /// Ready at once: an adapter that can be called as soon as it exists.
+    public func waitUntilReady() async throws {}
+
     /// Throws ``AdapterError/notImplemented(_:)``.
     public func createReservation(
         _ request: CreateReservationRequest,

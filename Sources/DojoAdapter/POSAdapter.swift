@@ -40,6 +40,12 @@ public protocol POSAdapter: Sendable {
     /// The capabilities this adapter implements: registered with Dojo, and the only requests routed to it.
     var capabilities: Set<Capability> { get }
 
+    /// Returns once the adapter can serve requests and ``capabilities`` is what it serves. The agent connects to
+    /// Dojo only after this returns, so no request is refused for a capability that is merely not known yet.
+    /// The default returns at once; an adapter that starts slowly (a process, a POS database still opening)
+    /// waits here. Throws `CancellationError` when the agent stops while waiting.
+    func waitUntilReady() async throws
+
     /// Creates a reservation (`CreateReservationV1`) and returns it with the POS's id.
     func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation
     /// Replaces a reservation's details (`UpdateReservationV1`).

@@ -133,7 +133,11 @@ public struct Agent: Service {
                 handlers: [
                     "notify": ControlCommands.notify(outbox: self.outbox),
                     "wake": ControlCommands.wake(publisher: publisher),
-                    "status": self.statusHandler(publisher: publisher, registrar: registrar),
+                    "status": self.statusHandler(
+                        publisher: publisher,
+                        registrar: registrar,
+                        adapter: processAdapter
+                    ),
                 ],
                 logger: self.child("dojo.control"),
                 onListening: { [ready = self.controlSocketReady] in ready.complete() }
@@ -162,7 +166,11 @@ public struct Agent: Service {
     }
 
     /// `dojo-agent status`: what the session, the registration and the outbox are doing. Never the API key.
-    private func statusHandler(publisher: Publisher, registrar: Registrar) -> ControlCommandHandler {
+    private func statusHandler(
+        publisher: Publisher,
+        registrar: Registrar,
+        adapter: ProcessAdapter?
+    ) -> ControlCommandHandler {
         { _ in
             let session = self.sessionStatus.snapshot
             let registration = registrar.status
@@ -181,6 +189,7 @@ public struct Agent: Service {
                 "deadLettered": .integer(Int64(delivery.deadLettered)),
                 "failedAttempts": .integer(Int64(delivery.failedAttempts)),
             ]
+            fields["adapter"] = .string(adapter.map { "process: \($0.status)" } ?? "embedded")
             if let lastError = session.lastError { fields["sessionLastError"] = .string(lastError) }
             if let error = registration.lastError { fields["registrationLastError"] = .string(error) }
             if let failure = delivery.lastFailure { fields["deliveryLastFailure"] = .string(failure) }
@@ -212,7 +221,10 @@ public struct Agent: Service {
                 configuration: ProcessAdapterConfiguration(
                     command: self.configuration.adapter.command,
                     workingDirectory: self.configuration.adapter.workingDirectory,
-                    hangTimeout: self.configuration.adapter.hangTimeout
+                    hangTimeout: self.configuration.adapter.hangTimeout,
+                    // While the process restarts mid-session, a request waits for it until just before its
+                    // deadline, then fails naming the adapter's state (not the bare deadline).
+                    readyTimeout: self.configuration.session.requestTimeout * 0.9
                 ),
                 agentVersion: AgentInfo.version,
                 logger: self.child("dojo.adapter.process"),

@@ -102,4 +102,33 @@ struct AgentBinaryTests {
             }
         }
     }
+
+    /// Issue 8 §1: Dojo sends requests the moment the socket opens. With a process adapter that is slow to answer
+    /// `initialize` (it sleeps first), a create sent as soon as the session appears must succeed: the agent connects
+    /// only once the adapter is ready, instead of refusing with a false "not implemented by this POS".
+    @Test func aRequestSentTheMomentTheSocketOpensIsServedByASlowStartingProcessAdapter() async throws {
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            let adapter = "\(repositoryRoot)/Examples/python-adapter/adapter.py"
+            let launch = AgentLaunch(
+                binary: agentBinary,
+                adapter: .process(command: ["sh", "-c", "sleep 2; exec python3 '\(adapter)'"], workingDirectory: nil)
+            )
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                try await simulator.awaitSession(timeout: .seconds(30))
+                let create = CreateReservationRequest(
+                    dojoReservationID: "dojo-first-request",
+                    name: "Early Bird",
+                    covers: 2,
+                    startTime: Timestamp(millisecondsSince1970: 1_723_455_000_000),
+                    endTime: Timestamp(millisecondsSince1970: 1_723_458_600_000),
+                    tableIDs: ["table-1"]
+                )
+                let answer = try await simulator.call(.createReservation(create))
+                guard case .result = answer.outcome else {
+                    Issue.record("the first request was refused: \(answer)\nagent log:\n\(agent.log)")
+                    return
+                }
+            }
+        }
+    }
 }

@@ -148,6 +148,18 @@ public final class ProcessAdapter: POSAdapter, Service {
         }
     }
 
+    /// Returns once the first process has answered `initialize` (its capabilities are then known), however long
+    /// starting takes: a slow start, or restarts after crashes, delay the agent's connection to Dojo rather than
+    /// fail Dojo's requests. Throws when the adapter stops first.
+    public func waitUntilReady() async throws {
+        for await status in self.statusBroadcast.updates() {
+            if status.isReady { return }
+            if status.state == .stopped { break }
+        }
+        try Task.checkCancellation()
+        throw ProcessAdapterError(.shuttingDown, "the adapter stopped before a process was initialised (\(status))")
+    }
+
     /// The initialised process, waiting for one at most `readyTimeout`.
     func readyLink() async throws -> AdapterProcessLink {
         if let link = try currentReadyLink() { return link }

@@ -5,7 +5,7 @@
 /// | Setting | Default | After it |
 /// |---|---|---|
 /// | ``initializeTimeout`` | 10 s | a process that has not answered `initialize` is killed and restarted |
-/// | ``readyTimeout`` | 5 s | a request that found no initialised process fails (`UnexpectedError`) |
+/// | ``readyTimeout`` | 5 s | a request that found no initialised process fails (`UnexpectedError`); `Agent` sets 90 % of the request deadline |
 /// | ``hangTimeout`` | 30 s | an unanswered request fails, and the process is considered hung: killed and restarted |
 /// | ``healthCheckInterval`` / ``healthCheckTimeout`` | 30 s / 10 s | an unanswered `ping` means hung, as above |
 /// | ``shutdownTimeout`` | 5 s | at agent shutdown, a process still running after `shutdown` and end of stdin gets SIGTERM, then SIGKILL 2 s later |

@@ -1,3 +1,4 @@
+import DojoAdapter
 import DojoProtocol
 import Foundation
 import Logging
@@ -23,12 +24,31 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
     /// Draws for the backoff jitter (injectable for tests).
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
 
+    /// Waits until the adapter can serve (`POSAdapter.waitUntilReady`) before the first connection: Dojo sends
+    /// requests the moment the socket opens, and an adapter whose capabilities are not known yet (a process that
+    /// has not answered `initialize`) would have to refuse them falsely. Returns false when the agent stops first.
+    private func awaitAdapter() async throws -> Bool {
+        self.status.update { $0.state = .waitingForAdapter("the adapter is starting") }
+        do {
+            try await cancelWhenGracefulShutdown { try await self.dispatcher.adapter.waitUntilReady() }
+        } catch {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return false }
+            throw error
+        }
+        self.logger.notice(
+            "adapter ready; connecting to Dojo",
+            metadata: ["capabilities": "\(self.dispatcher.adapter.capabilities.count)"]
+        )
+        return true
+    }
+
     func run() async throws {
         var backoff = Backoff(policy: self.reconnectPolicy)
         var authBackoff = Backoff(policy: self.authPolicy)
         var authRejectionReported = false
         var attempt = 0
         defer { self.status.update { $0.state = .stopped } }
+        guard try await self.awaitAdapter() else { return }
 
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             attempt += 1

@@ -6,6 +6,8 @@ public final class SessionStatus: Sendable {
     /// The session's state.
     public enum State: Sendable, Equatable, CustomStringConvertible {
         case starting
+        /// Not connecting to Dojo until the adapter is ready to serve (a process adapter before `initialize`).
+        case waitingForAdapter(String)
         case connecting(attempt: Int)
         case connected(since: Date)
         /// Waiting before the next attempt, after `reason`.
@@ -17,6 +19,7 @@ public final class SessionStatus: Sendable {
         public var description: String {
             switch self {
             case .starting: "starting"
+            case .waitingForAdapter(let adapter): "waiting for the adapter before connecting to Dojo (\(adapter))"
             case .connecting(let attempt): "connecting (attempt \(attempt))"
             case .connected(let since): "connected since \(since)"
             case .waiting(let until, let reason): "disconnected (\(reason)); retrying at \(until)"
