@@ -270,7 +270,7 @@ struct ScenarioRunnerTests {
             try await StandInAgent.with(simulator) { _ in
                 let report = await ScenarioRunner(simulator: simulator).run(scenarios)
                 let seated = report.scenarios[0].steps[1]
-                #expect(seated.story.count == 2)
+                try #require(seated.story.count == 2, "\(report.rendered(story: true))")
                 #expect(seated.story[0].hasPrefix("Dojo → POS CreatePartyV1: Walk-in "))
                 #expect(seated.story[0].hasSuffix(", 2 covers seated 12:05 at t1, walk-in"))
                 #expect(seated.story[1].hasPrefix("POS → Dojo party p-1: Seated, 2 covers at t1"))

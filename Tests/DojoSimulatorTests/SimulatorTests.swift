@@ -425,7 +425,7 @@ struct SimulatorTests {
             try await StandInAgent.with(simulator, options: options) { _ in
                 let first = try await simulator.awaitSession()
                 simulator.stopAnsweringPings()
-                let second = try await simulator.awaitSession(after: first, timeout: .seconds(10))
+                let second = try await simulator.awaitSession(after: first, timeout: .seconds(30))
                 #expect(second.number == 2)
                 await first.awaitEnd()
                 #expect(!first.isOpen)

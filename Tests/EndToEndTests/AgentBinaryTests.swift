@@ -21,7 +21,7 @@ struct AgentBinaryTests {
             let launch = AgentLaunch(binary: agentBinary, adapter: .demo)
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 try await simulator.awaitSession(timeout: .seconds(30))
-                let registration = try await simulator.awaitRegistration(timeout: .seconds(10))
+                let registration = try await simulator.awaitRegistration(timeout: .seconds(30))
                 let registered = Set(registration.registration?.capabilities ?? [])
                 #expect(
                     registered.isSuperset(of: [
@@ -46,22 +46,22 @@ struct AgentBinaryTests {
                 let first = try PosEvent(type: .reservationUpdated, entityID: "no-such-reservation")
                 simulator.respondToNextEvents([EventResponse(status: 500), EventResponse(status: 429, retryAfter: 1)])
                 try await agent.notifyDriver.notify(first)
-                let accepted = try await simulator.awaitEvent(timeout: .seconds(20)) {
+                let accepted = try await simulator.awaitEvent(timeout: .seconds(30)) {
                     $0.event == first && $0.isAccepted
                 }
                 let attempts = simulator.events.all[...accepted.index].filter { $0.event == first }.map(\.status)
                 #expect(attempts == [500, 429, 200])
                 // Dojo fetches it back; the demo POS has no such reservation, so Dojo records a deletion.
-                #expect(try await simulator.awaitFetch(of: first, timeout: .seconds(10)).outcome == .deleted)
+                #expect(try await simulator.awaitFetch(of: first, timeout: .seconds(30)).outcome == .deleted)
 
                 let refused = try PosEvent(type: .partyUpdated, entityID: "party-refused")
                 simulator.respondToNextEvents([EventResponse(status: 400)])
                 try await agent.notifyDriver.notify(refused)
-                _ = try await simulator.awaitEvent(timeout: .seconds(10)) { $0.event == refused }
+                _ = try await simulator.awaitEvent(timeout: .seconds(30)) { $0.event == refused }
                 // A later event goes through while the refused one stays dead-lettered: never sent again.
                 let later = try PosEvent(type: .partyUpdated, entityID: "party-later")
                 try await agent.notifyDriver.notify(later)
-                _ = try await simulator.awaitEvent(timeout: .seconds(10)) { $0.event == later && $0.isAccepted }
+                _ = try await simulator.awaitEvent(timeout: .seconds(30)) { $0.event == later && $0.isAccepted }
                 #expect(simulator.events.all.filter { $0.event == refused }.map(\.status) == [400])
             }
         }
@@ -75,7 +75,7 @@ struct AgentBinaryTests {
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 try await simulator.awaitSession(timeout: .seconds(30))
                 var options = ScenarioRunner.Options(posDriver: agent.notifyDriver)
-                options.reconnectTimeout = .seconds(20)
+                options.reconnectTimeout = .seconds(30)
                 let report = await expectPassing(robustness, on: simulator, options: options)
                 #expect(report.count(.skipped) == 0)
                 if !report.passed { Issue.record("agent log:\n\(agent.log)") }
@@ -96,7 +96,7 @@ struct AgentBinaryTests {
             )
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 try await simulator.awaitSession(timeout: .seconds(30))
-                _ = try await simulator.awaitRegistration(timeout: .seconds(10))
+                _ = try await simulator.awaitRegistration(timeout: .seconds(30))
                 let report = await expectPassing(all, on: simulator, options: .init(posDriver: agent.notifyDriver))
                 if !report.passed { Issue.record("agent log:\n\(agent.log)") }
             }

@@ -49,7 +49,7 @@ struct EmbeddedAgentTests {
             try await withEmbeddedAgent(simulator) { _ in
                 let first = try await simulator.awaitSession()
                 await simulator.dropConnection()
-                let second = try await simulator.awaitSession(after: first, timeout: .seconds(10))
+                let second = try await simulator.awaitSession(after: first, timeout: .seconds(30))
                 #expect(second.number == 2)
                 _ = try await simulator.call(.listAreas(ListAreasRequest()))
                 #expect(simulator.failures.all.isEmpty)
@@ -75,7 +75,7 @@ struct EmbeddedAgentTests {
                 var options = CallOptions()
                 options.dropAfterSending = true
                 _ = try await simulator.exchange(create, options: options)
-                try await simulator.awaitSession(after: first, timeout: .seconds(10))
+                try await simulator.awaitSession(after: first, timeout: .seconds(30))
                 let retried = try await simulator.call(create)
                 guard case .result(let result) = retried.outcome else {
                     Issue.record("the retried create failed: \(retried)")
@@ -118,7 +118,7 @@ struct EmbeddedAgentTests {
             try await withEmbeddedAgent(simulator) { _ in
                 let first = try await simulator.awaitSession()
                 simulator.stopAnsweringPings()
-                let second = try await simulator.awaitSession(after: first, timeout: .seconds(15))
+                let second = try await simulator.awaitSession(after: first, timeout: .seconds(30))
                 #expect(second.number == 2)
                 await first.awaitEnd()
             }
@@ -131,7 +131,7 @@ struct EmbeddedAgentTests {
                 let first = try await simulator.awaitSession()
                 simulator.rejectNextHandshake(status: 401)
                 await first.drop()
-                let rejected = try await simulator.awaitHandshake(from: 1, timeout: .seconds(10)) { $0.isRejected }
+                let rejected = try await simulator.awaitHandshake(from: 1, timeout: .seconds(30)) { $0.isRejected }
                 #expect(rejected.outcome == .rejected(status: 401, reason: "injected fault"))
                 // The status says so, and names what to check.
                 var updates = agent.sessionStatus.updates().makeAsyncIterator()
@@ -153,7 +153,7 @@ struct EmbeddedAgentTests {
     @Test func badCredentialsAreRefusedWith401AndTheReasonIsRecorded() async throws {
         try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
             try await withEmbeddedAgent(simulator, configure: { $0.dojo.apiKey = Secret("sk_sandbox_wrong") }) { _ in
-                let record = try await simulator.awaitHandshake(timeout: .seconds(10))
+                let record = try await simulator.awaitHandshake(timeout: .seconds(30))
                 #expect(
                     record.outcome == .rejected(status: 401, reason: "the API key does not match the simulator's key")
                 )
@@ -168,7 +168,7 @@ struct EmbeddedAgentTests {
             try await withEmbeddedAgent(simulator) { _ in
                 try await simulator.awaitSession()
                 var options = ScenarioRunner.Options()
-                options.reconnectTimeout = .seconds(15)
+                options.reconnectTimeout = .seconds(30)
                 let report = await expectPassing(robustness, on: simulator, options: options)
                 // Without the outbox (no POS driver here), the two POS-event steps are skipped; everything else runs.
                 #expect(report.count(.skipped) == 2)

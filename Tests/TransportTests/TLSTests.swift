@@ -7,22 +7,24 @@ import Transport
 /// operator must be able to tell apart.
 @Suite(.timeLimit(.minutes(1)))
 struct TLSTests {
-    private func configuration(caFile: String?) -> WebSocketConfiguration {
+    /// A generous handshake timeout (a bound on failure for a loaded machine), except where a test expects it.
+    private func configuration(caFile: String?, handshakeTimeout: Duration = .seconds(30)) -> WebSocketConfiguration {
         var configuration = WebSocketConfiguration()
-        configuration.handshakeTimeout = .seconds(2)
+        configuration.handshakeTimeout = handshakeTimeout
         configuration.tls = TLSConfiguration(caFile: caFile)
         return configuration
     }
 
     private func connectError(
         url: String,
-        caFile: String?
+        caFile: String?,
+        handshakeTimeout: Duration = .seconds(30)
     ) async throws -> WebSocketTransportError {
         let endpoint = try WebSocketEndpoint(url: url)
         return try await #require(throws: WebSocketTransportError.self) {
             try await WebSocketClient.withConnection(
                 to: endpoint,
-                configuration: self.configuration(caFile: caFile),
+                configuration: self.configuration(caFile: caFile, handshakeTimeout: handshakeTimeout),
                 logger: testLogger
             ) { _ in }
         }
@@ -83,7 +85,12 @@ struct TLSTests {
     @Test func tlsToAPlainServerFails() async throws {
         try await WebSocketPeer.withPeer(configuration: .quiet) { peer in
             let url = peer.url().replacingOccurrences(of: "ws://", with: "wss://")
-            let error = try await self.connectError(url: url, caFile: TLSFixture.path("ca.pem"))
+            // The plain server never answers the ClientHello: the handshake timeout is what ends it.
+            let error = try await self.connectError(
+                url: url,
+                caFile: TLSFixture.path("ca.pem"),
+                handshakeTimeout: .seconds(2)
+            )
             #expect(error.code == .tlsFailure || error.code == .connectFailed)
         }
     }
@@ -97,8 +104,7 @@ struct TLSTests {
     @Test func aTLSHandshakeInFlightNeitherDelaysNorIsBrokenByAnotherConnection() async throws {
         try await WebSocketPeer.withPeer(configuration: TLSFixture.peer) { peer in
             let relay = try HeldTCPRelay(upstreamPort: peer.port)
-            var held = self.configuration(caFile: TLSFixture.path("ca.pem"))
-            held.handshakeTimeout = .seconds(60)
+            let held = self.configuration(caFile: TLSFixture.path("ca.pem"), handshakeTimeout: .seconds(60))
             let first = Task {
                 try await WebSocketClient.withConnection(
                     to: try WebSocketEndpoint(url: "wss://127.0.0.1:\(relay.port)/ws"),

@@ -14,11 +14,12 @@ let testLogger: Logger = {
 }()
 
 extension DojoSimulator.Configuration {
-    /// A quiet simulator with short timeouts, as every test uses.
+    /// A quiet simulator, as every test uses.
     static var testing: Self {
         var configuration = Self()
         configuration.logger = testLogger
-        configuration.requestTimeout = .seconds(5)
+        // A bound on failure, not a measurement: generous enough for a loaded 2-core machine.
+        configuration.requestTimeout = .seconds(30)
         return configuration
     }
 }
@@ -59,6 +60,8 @@ final class StandInAgent: Sendable {
     private let state = NIOLockedValueBox(State())
     /// Every failed connection attempt, in order.
     let attempts = AsyncQueue<Result<Int, WebSocketTransportError>>()
+    /// One element per connection attempt that connected or was refused (for `with` to wait on the first).
+    private let attemptEnded = AsyncQueue<Void>()
 
     init(simulator: DojoSimulator, adapter: any POSAdapter, options: Options = .init()) {
         self.simulator = simulator
@@ -79,6 +82,9 @@ final class StandInAgent: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await agent.runUntilCancelled() }
             defer { group.cancelAll() }
+            // The body starts once the first connection attempt has ended one way or the other: connected (so
+            // Dojo's first call finds a session), or refused (for the tests of a refused handshake).
+            _ = await agent.attemptEnded.next()
             return try await body(agent)
         }
     }
@@ -104,6 +110,7 @@ final class StandInAgent: Sendable {
                         return state.connections
                     }
                     attempts.push(.success(number))
+                    attemptEnded.push(())
                     try await serve(connection)
                 }
             } catch let error as WebSocketTransportError {
@@ -111,7 +118,10 @@ final class StandInAgent: Sendable {
                     state.withLockedValue { $0.connectErrors.append(error) }
                     attempts.push(.failure(error))
                 }
-            } catch {}
+                attemptEnded.push(())
+            } catch {
+                attemptEnded.push(())
+            }
             // A stand-in's reconnect pause, not a wait for an event.
             try? await Task.sleep(for: .milliseconds(20))
         }

@@ -35,7 +35,8 @@ extension DojoSimulator.Configuration {
     static func endToEnd(tls: Bool = false) -> Self {
         var configuration = Self()
         configuration.logger = quietLogger
-        configuration.requestTimeout = .seconds(10)
+        // How long Dojo waits for an answer or a session: a bound on failure for a loaded machine.
+        configuration.requestTimeout = .seconds(30)
         if tls { configuration.tls = .generated }
         return configuration
     }
