@@ -177,7 +177,7 @@ struct ScenarioRunnerTests {
         let scenarios = try shippedScenarios(["faults/robustness.yaml"])
         var options = StandInAgent.Options()
         options.pingInterval = .milliseconds(500)
-        options.pongTimeout = .seconds(2)  // generous: a loaded CI machine can delay a pong
+        options.pongTimeout = .seconds(5)  // generous: a loaded CI machine can delay a pong
         try await DojoSimulator.withSimulator(configuration: .testing) { simulator in
             try await StandInAgent.with(simulator, options: options) { _ in
                 var runnerOptions = ScenarioRunner.Options(posDriver: postingDriver(simulator))

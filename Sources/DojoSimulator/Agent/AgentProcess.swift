@@ -26,12 +26,12 @@ public struct AgentLaunch: Sendable {
     /// The agent's log level.
     public var logLevel = "info"
 
-    /// A launch with the short liveness settings scenarios need (ping every 2 s, dead after 2 s more), so a
-    /// "stop answering pings" fault is noticed in seconds.
+    /// A launch with the short liveness settings scenarios need (ping every 2 s, dead after 5 s more), so a
+    /// "stop answering pings" fault is noticed in seconds, while a busy machine's late pong is not taken for one.
     public init(binary: String, adapter: Adapter, settings: [String: String] = [:]) {
         self.binary = binary
         self.adapter = adapter
-        self.settings = ["websocket.ping_interval": "\"2s\"", "websocket.pong_timeout": "\"2s\""]
+        self.settings = ["websocket.ping_interval": "\"2s\"", "websocket.pong_timeout": "\"5s\""]
             .merging(settings) { _, given in given }
     }
 

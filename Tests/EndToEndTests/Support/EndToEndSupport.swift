@@ -59,8 +59,9 @@ func withEmbeddedAgent<Result: Sendable>(
         "dojo.api_key": simulator.configuration.apiKey,
         "dojo.software_house_id": simulator.configuration.softwareHouseID ?? "dojo-sim",
         "agent.state_directory": state,
-        "websocket.ping_interval": "1s",
-        "websocket.pong_timeout": "2s",
+        // Short enough for the dead-link faults, long enough that a loaded machine's late pong is no fault.
+        "websocket.ping_interval": "2s",
+        "websocket.pong_timeout": "5s",
     ]
     if let caFile = simulator.caFile { overrides["dojo.ca_file"] = caFile }
     var configuration = try AgentConfiguration.load(
