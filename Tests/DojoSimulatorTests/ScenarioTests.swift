@@ -181,7 +181,7 @@ struct ScenarioRunnerTests {
         try await DojoSimulator.withSimulator(configuration: .testing) { simulator in
             try await StandInAgent.with(simulator, options: options) { _ in
                 var runnerOptions = ScenarioRunner.Options(posDriver: postingDriver(simulator))
-                runnerOptions.reconnectTimeout = .seconds(10)
+                runnerOptions.reconnectTimeout = .seconds(30)
                 let report = await ScenarioRunner(simulator: simulator, options: runnerOptions).run(scenarios)
                 let passed = report.passed
                 #expect(passed, "\(report.rendered())")
