@@ -235,6 +235,7 @@ struct PublisherTests {
     func aBacklogDrainsAtTheConfiguredRate() async throws {
         var configuration = Publisher.Configuration()
         configuration.drainRate = 2
+        configuration.drainBurst = 2
         try await self.withWorld(configuration: configuration) { world in
             let start = world.clock.now
             try await world.outbox.publish(contentsOf: (0..<5).map { event(.orderUpdated, "o\($0)") })
