@@ -5,7 +5,7 @@ import PackageDescription
 //
 //   dojo-agent (DojoAgentCLI) ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
 //                                     ├──────────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
-//                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB
+//                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB, Transport (LogText)
 //                                     └──────────► GRDB, swift-log, swift-service-lifecycle
 //   dojo-sim (DojoSimulatorCLI) ─► DojoSimulator ─► DojoProtocol, Hummingbird (NIO; never in dojo-agent)
 //   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol
@@ -62,6 +62,7 @@ let package = Package(
             name: "DemoPOS",
             dependencies: [
                 "DojoAdapter",
+                "Transport",  // LogText only: the one helper that makes outside values safe in a log line
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -2,6 +2,7 @@ public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
+import Transport
 
 extension DemoPOS {
     /// The status of a party created without one.
@@ -61,8 +62,8 @@ extension DemoPOS {
         logger.info(
             created ? "party created" : "party already exists for this Dojo id",
             metadata: [
-                "pos.party_id": "\(party.id)", "dojo.party_id": "\(request.dojoPartyID)",
-                "pos.reservation_id": "\(party.reservationID ?? "-")",
+                "pos.party_id": .quoted(party.id), "dojo.party_id": .quoted(request.dojoPartyID),
+                "pos.reservation_id": party.reservationID.map { .quoted($0) } ?? "-",
             ]
         )
         return party
@@ -116,7 +117,7 @@ extension DemoPOS {
         }
         logger.info(
             "party updated",
-            metadata: ["pos.party_id": "\(party.id)", "pos.party_completed": "\(party.endTime != nil)"]
+            metadata: ["pos.party_id": .quoted(party.id), "pos.party_completed": "\(party.endTime != nil)"]
         )
         return party
     }
@@ -126,7 +127,7 @@ extension DemoPOS {
         try await database.write { db in
             try Records.delete(from: "party", id: request.partyID, in: db, orElse: Self.noParty(request.partyID))
         }
-        logger.info("party deleted", metadata: ["pos.party_id": "\(request.partyID)"])
+        logger.info("party deleted", metadata: ["pos.party_id": .quoted(request.partyID)])
     }
 
     /// Returns a party, or `NotFound`.

@@ -2,6 +2,7 @@ public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
+import Transport
 
 extension DemoPOS {
     /// Creates a reservation with a new POS id, or returns the one already created with this `dojoReservationId`.
@@ -48,7 +49,8 @@ extension DemoPOS {
         logger.info(
             created ? "reservation created" : "reservation already exists for this Dojo id",
             metadata: [
-                "pos.reservation_id": "\(reservation.id)", "dojo.reservation_id": "\(request.dojoReservationID)",
+                "pos.reservation_id": .quoted(reservation.id),
+                "dojo.reservation_id": .quoted(request.dojoReservationID),
             ]
         )
         return reservation
@@ -97,7 +99,7 @@ extension DemoPOS {
             guard db.changesCount == 1 else { throw Self.noReservation(request.id) }
             return reservation
         }
-        logger.info("reservation updated", metadata: ["pos.reservation_id": "\(reservation.id)"])
+        logger.info("reservation updated", metadata: ["pos.reservation_id": .quoted(reservation.id)])
         return reservation
     }
 
@@ -111,7 +113,7 @@ extension DemoPOS {
                 orElse: Self.noReservation(request.reservationID)
             )
         }
-        logger.info("reservation deleted", metadata: ["pos.reservation_id": "\(request.reservationID)"])
+        logger.info("reservation deleted", metadata: ["pos.reservation_id": .quoted(request.reservationID)])
     }
 
     /// Returns a reservation, or `NotFound`.

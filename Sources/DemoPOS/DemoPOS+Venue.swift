@@ -2,6 +2,7 @@ public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
+import Transport
 
 extension DemoPOS {
     /// Lists tables in seating-plan order; `areaId` and `waiterId` narrow the list.
@@ -81,8 +82,8 @@ extension DemoPOS {
         logger.info(
             count == 1 ? "Dojo event recorded" : "Dojo event already recorded",
             metadata: [
-                "dojo.event_id": "\(request.id)", "dojo.event": "\(request.event.rawValue)",
-                "dojo.payment_intent_id": "\(request.data.paymentIntentID)",
+                "dojo.event_id": .quoted(request.id), "dojo.event": .quoted(request.event.rawValue),
+                "dojo.payment_intent_id": .quoted(request.data.paymentIntentID),
             ]
         )
     }

@@ -107,6 +107,7 @@ public struct Agent: Service {
             var publishing = Publisher.Configuration()
             publishing.maxInFlight = self.configuration.outbox.maxInFlight
             publishing.drainRate = self.configuration.outbox.drainRate
+            publishing.drainBurst = self.configuration.outbox.drainBurst
             publishing.retry = RetryPolicy(
                 maxAttempts: self.configuration.outbox.maxAttempts,
                 maxAge: self.configuration.outbox.maxAge

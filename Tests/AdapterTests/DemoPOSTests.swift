@@ -33,6 +33,25 @@ struct DemoPOSTests {
         )
     }
 
+    @Test func idsFromDojoReachItsLogQuotedAndEscaped() async throws {
+        try await withTemporaryDirectory { directory in
+            let logs = LogCapture()
+            let pos = try DemoPOS(path: directory + "/demo-pos.sqlite", logger: logs.logger("dojo.demo-pos"))
+            let forged = "d-1\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED"
+            let created = try await pos.createReservation(self.booking(forged), context: context(.createReservation))
+            try await pos.deleteReservation(
+                DeleteReservationByIDRequest(reservationID: created.id),
+                context: context(.deleteReservation)
+            )
+            let line = await logs.first("reservation created")
+            #expect(
+                line.metadata["dojo.reservation_id"] == #""d-1\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED""#
+            )
+            let deleted = await logs.first("reservation deleted")
+            #expect(deleted.metadata["pos.reservation_id"] == "\"\(created.id)\"")
+        }
+    }
+
     @Test func passesTheConformanceSuite() async throws {
         try await withDemoPOS { pos, _ in
             let report = await AdapterConformanceSuite(adapter: pos).run()

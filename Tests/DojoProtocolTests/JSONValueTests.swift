@@ -21,8 +21,9 @@ import Testing
 
     @Test func decodesEscapes() throws {
         #expect(try JSONValue(parsing: #""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#) == "a\"b\\c/d\n\té😀")
-        // A lone surrogate cannot be represented; it becomes U+FFFD instead of failing the frame.
-        #expect(try JSONValue(parsing: #""\ud800x""#) == "\u{FFFD}x")
+        // A lone surrogate is not Unicode: refused (never turned into U+FFFD), naming where it is.
+        let lone = #expect(throws: DojoProtocolError.self) { try JSONValue(parsing: #""\ud800x""#) }
+        #expect(lone?.message == #"not a valid Unicode string: lone surrogate \ud800 at offset 1"#)
     }
 
     @Test(arguments: [

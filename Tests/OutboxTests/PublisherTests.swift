@@ -231,10 +231,33 @@ struct PublisherTests {
         }
     }
 
+    /// Issue 8 §3: 2,000 live changes took 99 s at 20/s. With the default burst allowance the clock never has
+    /// to move for a live burst to reach Dojo.
+    @Test
+    func aLiveBurstIsNotPacedWithTheDefaults() async throws {
+        try await self.withWorld { world in
+            try await world.outbox.publish(contentsOf: (0..<200).map { event(.orderUpdated, "o\($0)") })
+            // A bound on failure, not the thing measured: a paced publisher would wait for the manual clock forever.
+            let bound = "the test's 30 s bound"
+            let timer = Task {
+                try await Task.sleep(for: .seconds(30))
+                world.events.push(.databaseFailed(bound))
+            }
+            defer { timer.cancel() }
+            var delivered = 0
+            while delivered < 200, let next = await world.events.next(), next != .databaseFailed(bound) {
+                if case .delivered = next { delivered += 1 }
+            }
+            #expect(delivered == 200, "the burst was paced: only \(delivered) went before the clock had to move")
+            #expect(try await world.outbox.statistics().pending == 0)
+        }
+    }
+
     @Test
     func aBacklogDrainsAtTheConfiguredRate() async throws {
         var configuration = Publisher.Configuration()
         configuration.drainRate = 2
+        configuration.drainBurst = 2
         try await self.withWorld(configuration: configuration) { world in
             let start = world.clock.now
             try await world.outbox.publish(contentsOf: (0..<5).map { event(.orderUpdated, "o\($0)") })

@@ -348,6 +348,11 @@ extension AgentConfiguration {
         } render: {
             "\($0.outbox.drainRate)"
         },
+        ConfigurationKey("outbox.drain_burst") {
+            $0.outbox.drainBurst = try Read.integer($1, in: 1...1_000_000)
+        } render: {
+            "\($0.outbox.drainBurst)"
+        },
         ConfigurationKey("agent.state_directory") {
             $0.stateDirectory = try Read.string($1)
         } render: {

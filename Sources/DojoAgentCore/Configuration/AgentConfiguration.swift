@@ -84,8 +84,10 @@ public struct AgentConfiguration: Sendable {
         public var maxAge: Duration = .seconds(72 * 3600)
         /// Deliveries in flight at once (`outbox.max_in_flight`).
         public var maxInFlight = 4
-        /// Events per second when a backlog drains (`outbox.drain_rate`).
+        /// Events per second once more than `drainBurst` went without a pause (`outbox.drain_rate`).
         public var drainRate = 20.0
+        /// Events that may go at once before `drainRate` applies (`outbox.drain_burst`).
+        public var drainBurst = 2000
 
         public init() {}
     }

@@ -112,15 +112,15 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         case .notification(let notification):
             self.logger.warning(
                 "ignored a JSON-RPC notification from Dojo (no id, so nothing to answer)",
-                metadata: ["rpc.method": "\(notification.method)"]
+                metadata: ["rpc.method": .quoted(notification.method)]
             )
             return .ignore
         case .invalid(let invalid):
             self.logger.warning(
                 "unreadable frame from Dojo",
                 metadata: [
-                    "rpc.id": "\(invalid.id?.text ?? "none")", "reason": "\(invalid.reason)",
-                    "frame.excerpt": "\(excerpt(frame))",
+                    "rpc.id": invalid.id.map { .quoted($0.text) } ?? "none", "reason": .quoted(invalid.reason),
+                    "frame.excerpt": .quoted(frame),
                 ]
             )
             // Only answer when the id could be recovered: an `"id": null` reply correlates with nothing.
@@ -131,8 +131,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     private func process(_ admitted: Admitted, send: @escaping @Sendable (String) async throws -> Void) async {
         let rpc = admitted.rpc
         var requestLogger = self.logger
-        requestLogger[metadataKey: "rpc.id"] = "\(rpc.id.text)"
-        requestLogger[metadataKey: "rpc.method"] = "\(rpc.method)"
+        requestLogger[metadataKey: "rpc.id"] = .quoted(rpc.id.text)
+        requestLogger[metadataKey: "rpc.method"] = .quoted(rpc.method)
         let logger = requestLogger
 
         let (lookup, mismatch) = self.replay.begin(id: rpc.id.text, method: rpc.method, now: self.clock.now)
@@ -171,7 +171,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             logger.info(
                 "request handled",
                 metadata: [
-                    "rpc.entity": "\(entity)", "outcome": "\(outcome)",
+                    "rpc.entity": .quoted(entity), "outcome": "\(outcome)",
                     "duration_ms": "\(milliseconds(elapsed))",
                 ]
             )
@@ -183,10 +183,10 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             if error.code == .unknownMethod {
                 logger.error(
                     "Dojo sent a method this agent does not implement; it should only route registered capabilities",
-                    metadata: ["reason": "\(error.message)"]
+                    metadata: ["reason": .quoted(error.message)]
                 )
             } else {
-                logger.warning("invalid request from Dojo", metadata: ["reason": "\(error.message)"])
+                logger.warning("invalid request from Dojo", metadata: ["reason": .quoted(error.message)])
             }
             let mapped = DojoError.from(error)
             await respond(.failure(mapped.wireError, id: rpc.id, method: rpc.method), "\(mapped.wireError.errorType)")
@@ -218,7 +218,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 } catch {
                     let mapped = DojoError.from(error)
                     if let detail = mapped.localDetail {
-                        logger.error("adapter call failed", metadata: ["error": "\(detail)"])
+                        logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
                     }
                     frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
                     outcome = "\(mapped.wireError.errorType)"
@@ -303,7 +303,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             )
         case .handleEvent(let event):
             if try await self.store.hasHandledEvent(id: event.id) {
-                logger.info("Dojo event already handled; acknowledged again", metadata: ["event.id": "\(event.id)"])
+                logger.info("Dojo event already handled; acknowledged again", metadata: ["event.id": .quoted(event.id)])
                 return .empty
             }
             let result = try await self.adapter.respond(to: request, context: context)
@@ -330,7 +330,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 let result = try current ?? DojoResult(json: JSONValue(parsing: existing.result), for: request.method)
                 logger.info(
                     "repeated create: returning the entity already created",
-                    metadata: ["dojo.id": "\(dojoID)", "pos.id": "\(existing.posID)"]
+                    metadata: ["dojo.id": .quoted(dojoID), "pos.id": .quoted(existing.posID)]
                 )
                 return result
             } catch let error as AdapterError where error.code.errorType == .notFound {
@@ -360,7 +360,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             logger.warning(
                 "could not send the response: the connection ended; Dojo will see no answer",
-                metadata: ["error": "\(error)"]
+                metadata: ["error": .quoted(describing: error)]
             )
         }
     }
@@ -386,9 +386,4 @@ private final class AnsweredFlag: Sendable {
 
 private func milliseconds(_ duration: Duration) -> Int64 {
     duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-}
-
-/// The first 120 characters of a frame, for a log line about a bad frame.
-private func excerpt(_ frame: String) -> String {
-    frame.count <= 120 ? frame : String(frame.prefix(120)) + "…"
 }

@@ -4,7 +4,10 @@ import Transport
 /// after a timeout, or a duplicate frame) is answered with the stored response instead of running twice. A repeat
 /// that arrives while the first is still running waits for it and gets the same response.
 ///
-/// Memory is bounded: entries older than the window are pruned, and at most `capacity` are kept.
+/// Memory is bounded three ways: entries older than the window are pruned, at most `capacity` are kept, and the
+/// answered entries hold at most `maximumBytes` (each costs its id, method and response in UTF-8 bytes plus
+/// ``entryOverhead``); the oldest go first. The newest answer is always kept until the next one arrives, even
+/// when it alone exceeds the budget, so a repeat waiting for it still gets it.
 final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     enum Lookup {
         /// First time this id is seen: handle it, then call `complete`.
@@ -24,15 +27,29 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
         var entries: [String: Entry] = [:]
         var order: [(id: String, at: Instant)] = []
         var head = 0
+        /// The cost of the answered entries, per ``ReplayCache/cost(id:method:response:)``.
+        var bytes = 0
     }
+
+    /// The default byte budget: 32 MiB.
+    static var defaultMaximumBytes: Int { 32 << 20 }
+    /// Bookkeeping counted per entry on top of its text (dictionary slot, order slot, string headers).
+    static var entryOverhead: Int { 128 }
 
     let window: Duration
     let capacity: Int
+    let maximumBytes: Int
     private let state = PThreadLock(State())
 
-    init(window: Duration, capacity: Int = 100_000) {
+    init(window: Duration, capacity: Int = 100_000, maximumBytes: Int = ReplayCache.defaultMaximumBytes) {
         self.window = window
         self.capacity = capacity
+        self.maximumBytes = maximumBytes
+    }
+
+    /// What one answered entry counts against ``maximumBytes``.
+    static func cost(id: String, method: String, response: String) -> Int {
+        id.utf8.count + method.utf8.count + response.utf8.count + entryOverhead
     }
 
     /// Looks up `id`; a new id is recorded as in flight.
@@ -59,8 +76,13 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
     func complete(id: String, method: String, response: String, now: Instant) {
         let signal: Completion? = self.state.withLock { state in
             let previous = state.entries[id]
+            if case .answered(let oldMethod, let oldResponse, _) = previous {
+                state.bytes -= Self.cost(id: id, method: oldMethod, response: oldResponse)
+            }
             state.entries[id] = .answered(method: method, response: response, at: now)
+            state.bytes += Self.cost(id: id, method: method, response: response)
             state.order.append((id, now))
+            self.prune(&state, now: now, keepNewest: true)
             if case .inFlight(_, let signal) = previous { return signal }
             return nil
         }
@@ -77,14 +99,19 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
 
     var count: Int { self.state.withLock { $0.entries.count } }
 
-    private func prune(_ state: inout State, now: Instant) {
-        while state.head < state.order.count {
+    /// The bytes the answered entries count against ``maximumBytes``.
+    var byteCount: Int { self.state.withLock { $0.bytes } }
+
+    private func prune(_ state: inout State, now: Instant, keepNewest: Bool = false) {
+        while state.head < state.order.count - (keepNewest ? 1 : 0) {
             let (id, at) = state.order[state.head]
             let expired = at.duration(to: now) > self.window
             let overCapacity = state.order.count - state.head > self.capacity
-            guard expired || overCapacity else { break }
-            if case .answered(_, _, let answeredAt) = state.entries[id], answeredAt == at {
+            let overBudget = state.bytes > self.maximumBytes
+            guard expired || overCapacity || overBudget else { break }
+            if case .answered(let method, let response, let answeredAt) = state.entries[id], answeredAt == at {
                 state.entries[id] = nil
+                state.bytes -= Self.cost(id: id, method: method, response: response)
             }
             state.head += 1
         }

@@ -33,6 +33,8 @@ extension ProcessAdapter {
     enum EndReason: Equatable {
         /// The process closed stdout (it exited, or crashed).
         case exited
+        /// The process closed stdout but was still running a moment later: the agent stops it.
+        case closedStandardOutput
         /// A request or ping got no answer in time.
         case hung(method: String, after: Duration)
         /// `initialize` failed: no answer, an error, or an unusable declaration.
@@ -46,6 +48,7 @@ extension ProcessAdapter {
         var detail: String? {
             switch self {
             case .exited: nil
+            case .closedStandardOutput: "closed its stdout while still running, so the agent stopped it"
             case .hung(let method, let after): "killed after \(method) got no answer within \(formatDuration(after))"
             case .initializeFailed(let reason): "initialize failed: \(reason)"
             case .shutdownTimedOut: "did not exit within the shutdown timeout"
@@ -160,7 +163,7 @@ extension ProcessAdapter {
             exit = "could not start: \(error)"
             logger.error(
                 "could not start the adapter process",
-                metadata: ["adapter.command": "\(configuration.command)", "adapter.error": "\(error)"]
+                metadata: ["adapter.command": "\(configuration.command)", "adapter.error": .quoted(describing: error)]
             )
         }
 
@@ -180,13 +183,13 @@ extension ProcessAdapter {
                 "adapter request failed: the adapter process ended",
                 metadata: [
                     "rpc.method": "\(request.method)", "adapter.request_id": "\(request.id)",
-                    "adapter.exit": "\(summary)", "adapter.incarnation": "\(incarnation)",
+                    "adapter.exit": .quoted(summary), "adapter.incarnation": "\(incarnation)",
                 ]
             )
         }
         let uptime = servedSince.withLock { $0 }.map { ContinuousClock.now - $0 }
         let metadata: Logger.Metadata = [
-            "adapter.exit": "\(summary)", "adapter.incarnation": "\(incarnation)",
+            "adapter.exit": .quoted(summary), "adapter.incarnation": "\(incarnation)",
             "adapter.served": "\(uptime.map(formatDuration) ?? "never initialised")",
         ]
         if stopping && reason == .exited {
@@ -226,7 +229,7 @@ extension ProcessAdapter {
             let reason = await withTaskGroup(of: EndReason?.self) { group in
                 group.addTask {
                     await self.readStandardOutput(standardOutput, link: link, events: eventSink)
-                    return .exited
+                    return await Self.isStillRunning(processID) ? .closedStandardOutput : .exited
                 }
                 group.addTask { await self.control(link, onReady: onReady) }
                 if let interval = configuration.healthCheckInterval {
@@ -272,7 +275,7 @@ extension ProcessAdapter {
             await execution.teardown(using: [
                 .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
             ])
-        case .exited:
+        case .exited, .closedStandardOutput:
             // Usually it has exited already; this only waits for it, or stops one that closed stdout and lingers.
             await execution.teardown(using: [
                 .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
@@ -349,7 +352,7 @@ extension ProcessAdapter {
         } catch let error as InitializeRefused {
             logger.error(
                 "adapter process refused or failed initialize",
-                metadata: ["adapter.reason": "\(error.reason)"]
+                metadata: ["adapter.reason": .quoted(error.reason)]
             )
             return error.reason
         } catch {
@@ -386,7 +389,7 @@ extension ProcessAdapter {
             guard let text = name.stringValue, let capability = Capability(name: text) else {
                 logger.warning(
                     "adapter process declared an unknown capability; ignoring it",
-                    metadata: ["adapter.capability": "\(name.stringValue ?? name.serialized())"]
+                    metadata: ["adapter.capability": .quoted(name.stringValue ?? name.serialized())]
                 )
                 continue
             }
@@ -405,7 +408,7 @@ extension ProcessAdapter {
         logger.info(
             "adapter process ready",
             metadata: [
-                "adapter.name": "\(adapterName ?? "?")", "adapter.version": "\(adapterVersion ?? "?")",
+                "adapter.name": .quoted(adapterName ?? "?"), "adapter.version": .quoted(adapterVersion ?? "?"),
                 "adapter.incarnation": "\(link.incarnation)", "adapter.capabilities": "\(declared.count)",
                 "adapter.capabilities_changed": "\(previous != nil && previous != declared)",
             ]
@@ -432,7 +435,10 @@ extension ProcessAdapter {
             do {
                 _ = try await writer.write(line)
             } catch {
-                logger.debug("writing to the adapter process failed", metadata: ["adapter.error": "\(error)"])
+                logger.debug(
+                    "writing to the adapter process failed",
+                    metadata: ["adapter.error": .quoted(describing: error)]
+                )
                 break
             }
         }
@@ -453,7 +459,10 @@ extension ProcessAdapter {
                 }
             }
         } catch {
-            logger.debug("reading the adapter process's stdout ended", metadata: ["adapter.error": "\(error)"])
+            logger.debug(
+                "reading the adapter process's stdout ended",
+                metadata: ["adapter.error": .quoted(describing: error)]
+            )
         }
         for item in framer.finish() { handle(item, link: link, events: events) }
     }
@@ -464,8 +473,12 @@ extension ProcessAdapter {
         let log = { (item: LineFramer.Item) in
             switch item {
             case .line(let bytes):
-                // The line is the process's own log message; it goes out as the message, like journald does.
-                self.logger.info("\(String(decoding: bytes, as: UTF8.self))", metadata: ["adapter.pid": "\(processID)"])
+                // The line is the process's own log message; it goes out as the message, like journald does, but
+                // escaped and clipped (LogText) so it cannot forge or stretch a line of the agent's log.
+                self.logger.info(
+                    "\(LogText.escaped(String(decoding: bytes, as: UTF8.self)))",
+                    metadata: ["adapter.pid": "\(processID)"]
+                )
             case .oversized(let length):
                 self.logger.warning(
                     "adapter process wrote an over-long stderr line; dropped",
@@ -478,7 +491,10 @@ extension ProcessAdapter {
                 for item in buffer.withUnsafeBytes({ framer.append($0) }) { log(item) }
             }
         } catch {
-            logger.debug("reading the adapter process's stderr ended", metadata: ["adapter.error": "\(error)"])
+            logger.debug(
+                "reading the adapter process's stderr ended",
+                metadata: ["adapter.error": .quoted(describing: error)]
+            )
         }
         for item in framer.finish() { log(item) }
     }
@@ -503,16 +519,17 @@ extension ProcessAdapter {
         switch ProcessMessage(line: line) {
         case .response(let id, let outcome):
             if !link.resume(id: id, with: .success(outcome)) {
-                logger.debug(
-                    "adapter process answered a request nobody waits for",
-                    metadata: ["adapter.request_id": "\(id)"]
+                // Never sent, already answered, or timed out (the hang is handled): say so, it is a vendor bug.
+                logger.warning(
+                    "adapter process answered a request nobody waits for; ignoring the answer",
+                    metadata: ["adapter.request_id": .quoted(String(id))]
                 )
             }
         case .request(let id, let method, let params):
             guard method == "agent/publishEvent" else {
                 logger.warning(
                     "adapter process called an unknown agent method",
-                    metadata: ["adapter.method": "\(method)"]
+                    metadata: ["adapter.method": .quoted(method)]
                 )
                 link.write(
                     ProcessMessage.errorLine(
@@ -528,7 +545,7 @@ extension ProcessAdapter {
             } catch {
                 logger.warning(
                     "adapter process published an invalid event",
-                    metadata: ["adapter.reason": "\(error.message)"]
+                    metadata: ["adapter.reason": .quoted(error.message)]
                 )
                 link.write(
                     ProcessMessage.errorLine(id: id, code: ProcessMessage.Code.invalidParams, message: error.message)
@@ -538,7 +555,7 @@ extension ProcessAdapter {
             guard method == "agent/publishEvent" else {
                 logger.warning(
                     "adapter process sent an unknown notification; ignoring it",
-                    metadata: ["adapter.method": "\(method)"]
+                    metadata: ["adapter.method": .quoted(method)]
                 )
                 return
             }
@@ -547,17 +564,17 @@ extension ProcessAdapter {
             } catch {
                 logger.warning(
                     "adapter process published an invalid event",
-                    metadata: ["adapter.reason": "\(error.message)"]
+                    metadata: ["adapter.reason": .quoted(error.message)]
                 )
             }
         case .invalid(let reason, let requestID, let responseID):
             logger.warning(
                 "adapter process wrote a line that is not JSON-RPC; ignoring it",
-                metadata: ["adapter.reason": "\(reason)", "adapter.line_bytes": "\(line.count)"]
+                metadata: ["adapter.reason": .quoted(reason), "adapter.line_bytes": "\(line.count)"]
             )
             logger.trace(
                 "adapter process line",
-                metadata: ["adapter.line": "\(String(decoding: line.prefix(200), as: UTF8.self))"]
+                metadata: ["adapter.line": .quoted(String(decoding: line.prefix(800), as: UTF8.self))]
             )
             if let requestID {
                 link.write(
@@ -583,12 +600,14 @@ extension ProcessAdapter {
         for await queued in events {
             do {
                 try await publish(queued.event)
-                logger.debug("adapter event stored", metadata: ["adapter.event": "\(queued.event)"])
+                logger.debug("adapter event stored", metadata: ["adapter.event": .quoted(describing: queued.event)])
                 if let id = queued.replyID { link.write(ProcessMessage.resultLine(id: id, [:])) }
             } catch {
                 logger.error(
                     "could not store the adapter process's event",
-                    metadata: ["adapter.event": "\(queued.event)", "adapter.error": "\(error)"]
+                    metadata: [
+                        "adapter.event": .quoted(describing: queued.event), "adapter.error": .quoted(describing: error),
+                    ]
                 )
                 if let id = queued.replyID {
                     link.write(
@@ -612,6 +631,24 @@ extension ProcessAdapter {
             path = base.pushing(path)
         }
         return .path(path)
+    }
+
+    /// Whether the process is still running shortly after it closed stdout (an exiting process closes its files
+    /// a moment before it becomes waitable, hence the second look). Leaves the process for Subprocess to reap.
+    static func isStillRunning(_ processID: Int32) async -> Bool {
+        for attempt in 0..<2 {
+            var info = siginfo_t()
+            // WNOWAIT: only look. An error (ECHILD) means it is already reaped, so not running.
+            guard waitid(P_PID, id_t(processID), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return false }
+            #if canImport(Glibc)
+            let exitedID = info._sifields._sigchld.si_pid
+            #else
+            let exitedID = info.si_pid
+            #endif
+            if exitedID != 0 { return false }
+            if attempt == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        return true
     }
 
     /// `exit status 1`, `killed by signal 9 (SIGKILL)`.

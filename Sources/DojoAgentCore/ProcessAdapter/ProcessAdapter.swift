@@ -136,8 +136,8 @@ public final class ProcessAdapter: POSAdapter, Service {
                 logger.error(
                     "adapter process answered with an invalid result",
                     metadata: [
-                        "rpc.method": "\(method.wireName)", "rpc.id": "\(context.requestID)",
-                        "adapter.reason": "\(error.message)",
+                        "rpc.method": "\(method.wireName)", "rpc.id": .quoted(context.requestID.text),
+                        "adapter.reason": .quoted(error.message),
                     ]
                 )
                 throw ProcessAdapterError(

@@ -17,9 +17,13 @@ public struct Publisher: Service {
     public struct Configuration: Sendable {
         /// `outbox.max_in_flight`: requests on the wire at once. Default 4.
         public var maxInFlight: Int = 4
-        /// `outbox.drain_rate`: events per second at most, so a backlog after an outage drains at a bounded
-        /// rate (token bucket, one second of burst). 0 disables the limit. Default 20.
+        /// `outbox.drain_rate`: the sustained rate, events per second, once more than ``drainBurst`` events have
+        /// gone without a pause (a token bucket). 0 disables the limit. Default 20.
         public var drainRate: Double = 20
+        /// `outbox.drain_burst`: events that may go at once, unthrottled (the bucket's size, refilled at
+        /// ``drainRate``). Large enough for a live burst, so the rate only spreads a long outage's backlog.
+        /// Default 2,000.
+        public var drainBurst: Int = 2000
         /// What to do after each attempt (`outbox.max_attempts`, `outbox.max_age`).
         public var retry = RetryPolicy()
         /// The pause after a database failure before trying again. Default 5 s.
@@ -120,7 +124,7 @@ public struct Publisher: Service {
         let stopping = PThreadLock(false)
         let inFlight = PThreadLock(Set<Int64>())
         let databaseTroubleUntil = PThreadLock<Date?>(nil)
-        var bucket = TokenBucket(rate: self.configuration.drainRate)
+        var bucket = TokenBucket(rate: self.configuration.drainRate, burst: self.configuration.drainBurst)
         self.logger.info("publisher started", metadata: ["outbox.path": "\(self.outbox.path)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -195,7 +199,9 @@ public struct Publisher: Service {
         until.withLock { $0 = resume }
         self.logger.error(
             "outbox database failed; delivery paused",
-            metadata: ["error": "\(error)", "outbox.retry_in": "\(self.configuration.databaseRetryDelay)"]
+            metadata: [
+                "error": .quoted(describing: error), "outbox.retry_in": "\(self.configuration.databaseRetryDelay)",
+            ]
         )
         self.observer?(.databaseFailed("\(error)"))
     }
@@ -252,7 +258,7 @@ public struct Publisher: Service {
                     $0.lastFailureAt = now
                 }
                 metadata["outbox.retry_in"] = "\(delay)"
-                metadata["error"] = "\(reason)"
+                metadata["error"] = .quoted(reason)
                 self.logger.warning("event delivery failed; will retry", metadata: metadata)
                 self.observer?(
                     .retryScheduled(id: row.id, at: now.addingTimeInterval(delay.timeInterval), reason: reason)
@@ -271,7 +277,7 @@ public struct Publisher: Service {
                     $0.lastFailureAt = now
                     if dead { $0.deadLettered += 1 }
                 }
-                metadata["error"] = "\(reason)"
+                metadata["error"] = .quoted(reason)
                 if dead {
                     self.logger.error("event dead-lettered; see 'dojo-agent queue list'", metadata: metadata)
                     self.observer?(.deadLettered(id: row.id, reason: reason))

@@ -172,14 +172,14 @@ public struct Registrar: Service {
             self.statusBox.withLock { $0.lastError = reason }
             self.logger.warning(
                 "capability registration failed; will retry",
-                metadata: ["error": "\(reason)", "registration.retry_in": "\(delay)"]
+                metadata: ["error": .quoted(reason), "registration.retry_in": "\(delay)"]
             )
             return .retry(delay)
         case .deadLetter(let reason):
             self.statusBox.withLock { $0.lastError = reason }
             self.logger.error(
                 "capability registration refused; not retried until the capability set changes",
-                metadata: ["error": "\(reason)", "registration.capabilities": "\(names)"]
+                metadata: ["error": .quoted(reason), "registration.capabilities": "\(names)"]
             )
             return .refused
         }

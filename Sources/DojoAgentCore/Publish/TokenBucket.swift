@@ -1,19 +1,26 @@
 import Foundation
 
-/// Bounds the delivery rate after an outage: `rate` tokens per second, at most `rate` banked (so a backlog
-/// drains at `rate` events/s after a one-second burst, instead of all at once). Pure; time is passed in.
+/// Bounds the delivery rate without delaying a live burst: up to `burst` events go at once (as fast as
+/// `max_in_flight` and Dojo's answers allow), then `rate` events per second, the bucket refilling at `rate` while
+/// traffic is below it. So a restaurant's burst of changes (a busy hour, a POS re-notifying after a restart)
+/// reaches Dojo in real time, and only a backlog larger than `burst` (after a long outage) is spread over
+/// `(backlog - burst) / rate` seconds. Pure; time is passed in.
 struct TokenBucket: Sendable {
     /// Tokens per second; 0 or less disables the limit.
     let rate: Double
+    /// Tokens banked at most: the events that may go without waiting.
+    let capacity: Double
     private var tokens: Double
     private var updatedAt: Date?
 
-    init(rate: Double) {
+    /// - Parameters:
+    ///   - rate: tokens per second (`outbox.drain_rate`); 0 or less disables the limit.
+    ///   - burst: tokens banked at most (`outbox.drain_burst`), at least 1; the bucket starts full.
+    init(rate: Double, burst: Int) {
         self.rate = rate
-        self.tokens = max(rate, 1)
+        self.capacity = Double(max(burst, 1))
+        self.tokens = self.capacity
     }
-
-    private var capacity: Double { max(self.rate, 1) }
 
     /// Takes a token if one is available at `now`.
     mutating func take(at now: Date) -> Bool {

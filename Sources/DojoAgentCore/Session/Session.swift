@@ -114,7 +114,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                 delay = backoff.nextDelay(random: self.random())
                 self.logger.warning(
                     healthy == nil ? "could not connect to Dojo" : "session to Dojo lost",
-                    metadata: ["reason": "\(reason)", "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
+                    metadata: ["reason": .quoted(reason), "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
                 )
                 self.status.update {
                     $0.state = .waiting(until: Date().addingTimeInterval(delay.seconds), reason: reason)

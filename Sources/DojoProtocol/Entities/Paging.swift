@@ -33,8 +33,8 @@ extension Cursor: JSONRepresentable {
                 "must be between 1 and \(Self.maximumLimit), got \(limit)"
             )
         }
-        let before = try object.optionalString("before")
-        let after = try object.optionalString("after")
+        let before = try object.optionalID("before")
+        let after = try object.optionalID("after")
         if before != nil, after != nil {
             throw JSONField.failure(path, "before and after are mutually exclusive")
         }

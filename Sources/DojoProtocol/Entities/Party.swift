@@ -123,7 +123,7 @@ extension PartyDeposit: JSONRepresentable {
         let object = try JSONObjectReader(json, path: path)
         self.init(
             totalAmount: try object.required("totalAmount", as: Money.self),
-            paymentIntentIDs: try object.optionalStringArray("paymentIntentIds") ?? [],
+            paymentIntentIDs: try object.optionalIDArray("paymentIntentIds") ?? [],
             description: try object.optionalString("description")
         )
     }

@@ -23,7 +23,12 @@ public enum IncomingMessage: Hashable, Sendable {
         do {
             document = try JSONParser.parse(bytes)
         } catch {
-            self = .invalid(InvalidFrame(id: nil, method: nil, reason: "not valid JSON: \(error.reason)"))
+            // A frame that breaks after its top-level `id` (nesting too deep, a lone surrogate) is still answered.
+            let id = error.recovered["id"].flatMap(RequestID.init(json:)).flatMap {
+                Self.idLengthProblem($0) == nil ? $0 : nil
+            }
+            let method = error.recovered["method"]?.stringValue
+            self = .invalid(InvalidFrame(id: id, method: method, reason: error.message))
             return
         }
         self = Self.classify(document)
@@ -54,6 +59,9 @@ public enum IncomingMessage: Hashable, Sendable {
                 )
             }
             id = parsed
+            if let problem = idLengthProblem(parsed) {
+                return .invalid(InvalidFrame(id: parsed, method: members["method"]?.stringValue, reason: problem))
+            }
         }
         // From here on the id (if any) is known, so every refusal can be answered.
         let rawMethod = members["method"]
@@ -79,6 +87,14 @@ public enum IncomingMessage: Hashable, Sendable {
             return .request(RPCRequest(id: id, method: method, params: params))
         }
         return .notification(RPCNotification(method: method, params: params))
+    }
+}
+
+extension IncomingMessage {
+    /// Why `id` is refused, or `nil`: an id longer than ``IDLimit/maximumBytes`` is answered (echoed once) but
+    /// never stored in the replay window or used as a key.
+    fileprivate static func idLengthProblem(_ id: RequestID) -> String? {
+        IDLimit.problem(id.text).map { "id: \($0)" }
     }
 }
 

@@ -76,7 +76,7 @@ extension PaymentIntentEventData: JSONRepresentable {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            paymentIntentID: try object.requiredNonEmptyString("paymentIntentId"),
+            paymentIntentID: try object.requiredID("paymentIntentId"),
             paymentStatus: try object.required("paymentStatus", as: PaymentIntentStatus.self),
             captureMode: try object.required("captureMode", as: CaptureMode.self)
         )

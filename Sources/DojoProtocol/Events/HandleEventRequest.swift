@@ -45,8 +45,8 @@ public struct HandleEventRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            id: try object.requiredNonEmptyString("id"),
-            accountID: try object.requiredString("accountId"),
+            id: try object.requiredID("id"),
+            accountID: try object.requiredBoundedString("accountId"),
             event: try object.required("event", as: DojoEventType.self),
             data: try object.required("data", as: PaymentIntentEventData.self),
             createdAt: try object.requiredTimestamp("createdAt"),

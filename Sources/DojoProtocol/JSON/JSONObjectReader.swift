@@ -45,6 +45,27 @@ struct JSONObjectReader {
         return value
     }
 
+    /// A required id: not empty and at most ``IDLimit/maximumBytes`` UTF-8 bytes.
+    func requiredID(_ key: String) throws(DojoProtocolError) -> String {
+        let value = try requiredNonEmptyString(key)
+        try JSONField.checkID(value, at: path(of: key))
+        return value
+    }
+
+    /// A required id that may be empty (`accountId`): at most ``IDLimit/maximumBytes`` UTF-8 bytes.
+    func requiredBoundedString(_ key: String) throws(DojoProtocolError) -> String {
+        let value = try requiredString(key)
+        try JSONField.checkID(value, at: path(of: key))
+        return value
+    }
+
+    /// An optional id: at most ``IDLimit/maximumBytes`` UTF-8 bytes.
+    func optionalID(_ key: String) throws(DojoProtocolError) -> String? {
+        guard let value = try optionalString(key) else { return nil }
+        try JSONField.checkID(value, at: path(of: key))
+        return value
+    }
+
     func optionalString(_ key: String) throws(DojoProtocolError) -> String? {
         guard let value = optionalValue(key) else { return nil }
         return try JSONField.string(value, at: path(of: key))
@@ -52,12 +73,16 @@ struct JSONObjectReader {
 
     /// An optional string that may also arrive as a number (kept in its textual form), for identifiers such as
     /// `waiterId` that other Dojo APIs send as integers.
+    /// Such a value is an id, so it is bounded as ids are (``IDLimit``).
     func optionalLenientString(_ key: String) throws(DojoProtocolError) -> String? {
         guard let value = optionalValue(key) else { return nil }
         switch value {
         case .integer(let number): return String(number)
         case .double(let number): return number.description
-        default: return try JSONField.string(value, at: path(of: key))
+        default:
+            let text = try JSONField.string(value, at: path(of: key))
+            try JSONField.checkID(text, at: path(of: key))
+            return text
         }
     }
 
@@ -115,11 +140,27 @@ struct JSONObjectReader {
         return try strings(try JSONField.array(value, at: path(of: key)), key: key)
     }
 
-    private func strings(_ array: [JSONValue], key: String) throws(DojoProtocolError) -> [String] {
+    /// A required array of ids (`tableIds`), each at most ``IDLimit/maximumBytes`` UTF-8 bytes.
+    func requiredIDArray(_ key: String, nonEmptyReason: String? = nil) throws(DojoProtocolError) -> [String] {
+        let array = try JSONField.array(try requiredValue(key), at: path(of: key))
+        if let nonEmptyReason, array.isEmpty { throw JSONField.failure(path(of: key), nonEmptyReason) }
+        return try strings(array, key: key, ids: true)
+    }
+
+    /// An optional array of ids (`paymentIntentIds`), each at most ``IDLimit/maximumBytes`` UTF-8 bytes.
+    func optionalIDArray(_ key: String) throws(DojoProtocolError) -> [String]? {
+        guard let value = optionalValue(key) else { return nil }
+        return try strings(try JSONField.array(value, at: path(of: key)), key: key, ids: true)
+    }
+
+    private func strings(_ array: [JSONValue], key: String, ids: Bool = false) throws(DojoProtocolError) -> [String] {
         var result: [String] = []
         result.reserveCapacity(array.count)
         for (offset, element) in array.enumerated() {
-            result.append(try JSONField.string(element, at: "\(path(of: key))[\(offset)]"))
+            let elementPath = "\(path(of: key))[\(offset)]"
+            let text = try JSONField.string(element, at: elementPath)
+            if ids { try JSONField.checkID(text, at: elementPath) }
+            result.append(text)
         }
         return result
     }
@@ -171,22 +212,29 @@ enum JSONField {
         return array
     }
 
-    /// An integer; a float with no fractional part (`4.0`) is accepted as the same integer.
+    /// An integer field takes an integer token only: digits with an optional leading `-`, no fraction, no
+    /// exponent, within `Int64`. `4.0`, `4e0`, `4E+2`, `-0.0` and `1e-400` are refused (the parser keeps them as
+    /// `.double`), as is an integer token beyond `Int64` (also a `.double`): an exact value is never guessed.
     static func integer(_ value: JSONValue, at path: String) throws(DojoProtocolError) -> Int64 {
         switch value {
         case .integer(let number):
             return number
-        case .double(let number):
-            // Range check, then a plain conversion: `rounded()`/`Int64(exactly:)` would call libm's `trunc`, which
-            // a Foundation-free binary does not link.
-            if number >= -9_223_372_036_854_775_808.0, number < 9_223_372_036_854_775_808.0 {
-                let truncated = Int64(number)
-                if Double(truncated) == number { return truncated }
-            }
-            throw failure(path, "expected an integer, got \(number)")
+        case .double:
+            throw failure(path, integerTokenReason)
         default:
             throw failure(path, "expected an integer, got \(value.kindDescription)")
         }
+    }
+
+    /// The reason for a number that is not an integer token; true for every `.double` (a fraction, an
+    /// exponent, or digits beyond `Int64`), so it does not quote the parsed value (`1e-400` parses as 0).
+    static let integerTokenReason =
+        "expected an integer written as digits only (no fraction or exponent) between -9223372036854775808 and "
+        + "9223372036854775807, got another number"
+
+    /// Refuses an id longer than ``IDLimit/maximumBytes`` UTF-8 bytes.
+    static func checkID(_ id: String, at path: String) throws(DojoProtocolError) {
+        if let problem = IDLimit.problem(id) { throw failure(path, problem) }
     }
 
     static func count(_ value: JSONValue, at path: String) throws(DojoProtocolError) -> Int {

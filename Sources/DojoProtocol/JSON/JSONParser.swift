@@ -3,13 +3,34 @@
 /// Hand-written rather than JSONSerialization/JSONDecoder for three reasons: integers stay exact (`Int64`), a
 /// failure reports a position without echoing frame content, and it needs no Foundation. Nesting is capped so
 /// a hostile frame cannot exhaust the stack.
+///
+/// Two things it does beyond RFC 8259's grammar, for the envelope's sake:
+/// - It refuses a `\u` escape that is a lone surrogate (`"\udc00"`): such a string is not Unicode, so it cannot
+///   be stored or answered faithfully. The rest of the document is still read, so the error names the member's
+///   path (`params.name`) and still carries the top-level `id`.
+/// - On any failure it hands back the top-level `id` and `method` members read before the failure
+///   (``JSONSyntaxError/recovered``), so a frame that breaks after them (nesting too deep) can still be answered.
 struct JSONParser {
     /// Deepest array/object nesting accepted; Dojo's messages nest fewer than ten levels.
     static let maximumDepth = 256
 
+    /// The top-level members kept for an error answer when the rest of the document fails.
+    static let recoveredMembers: Set<String> = ["id", "method"]
+
+    private enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
+
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Where the value being read sits (object keys and array indices), for the lone-surrogate message.
+    private var path: [PathComponent] = []
+    /// The first lone surrogate seen: its path and the offset of its escape.
+    private var loneSurrogate: (path: String, offset: Int, code: UInt32)?
+    private var loneSurrogateCount = 0
+    private var recovered: [String: JSONValue] = [:]
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -18,16 +39,50 @@ struct JSONParser {
     /// Parses one JSON value that must fill the whole input (surrounding whitespace allowed).
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
-        parser.skipWhitespace()
-        if parser.index == bytes.count {
+        do {
+            return try parser.parseDocument()
+        } catch {
+            var failure = error
+            failure.recovered = parser.recovered
+            throw failure
+        }
+    }
+
+    private mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+        skipWhitespace()
+        if index == bytes.count {
             throw JSONSyntaxError(reason: "empty input")
         }
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.index != bytes.count {
-            throw JSONSyntaxError(reason: "unexpected data after the JSON value at offset \(parser.index)")
+        let value = try parseValue()
+        skipWhitespace()
+        if index != bytes.count {
+            throw JSONSyntaxError(reason: "unexpected data after the JSON value at offset \(index)")
+        }
+        if let loneSurrogate {
+            let hex = String(loneSurrogate.code, radix: 16)
+            throw JSONSyntaxError(
+                reason: "not a valid Unicode string: lone surrogate \\u\(hex) at offset \(loneSurrogate.offset)",
+                fieldPath: loneSurrogate.path
+            )
         }
         return value
+    }
+
+    /// The dotted path of the value being read (`params.tableIds[1]`); member names are clipped to 40 characters.
+    private func currentPath() -> String {
+        var text = ""
+        for component in path {
+            switch component {
+            case .key(let key):
+                if !text.isEmpty { text += "." }
+                text +=
+                    key.unicodeScalars.count > 40
+                    ? String(String.UnicodeScalarView(key.unicodeScalars.prefix(40))) + "…" : key
+            case .index(let offset):
+                text += "[\(offset)]"
+            }
+        }
+        return text
     }
 
     private mutating func skipWhitespace() {
@@ -97,8 +152,16 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw unexpected() }
             index += 1
             skipWhitespace()
+            path.append(.key(key))
+            let surrogatesBefore = loneSurrogateCount
+            let value = try parseValue()
+            path.removeLast()
             // RFC 8259 leaves duplicate names undefined; the last one wins, as in most parsers.
-            members[key] = try parseValue()
+            members[key] = value
+            if depth == 1, Self.recoveredMembers.contains(key) {
+                // An id holding a lone surrogate is not the id Dojo sent: never echo it.
+                recovered[key] = loneSurrogateCount == surrogatesBefore ? value : nil
+            }
             skipWhitespace()
             guard index < bytes.count else { throw unexpected() }
             if bytes[index] == UInt8(ascii: ",") {
@@ -125,7 +188,9 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
+            path.append(.index(elements.count))
             elements.append(try parseValue())
+            path.removeLast()
             skipWhitespace()
             guard index < bytes.count else { throw unexpected() }
             if bytes[index] == UInt8(ascii: ",") {
@@ -268,8 +333,16 @@ struct JSONParser {
                     index = save  // not a pair: keep the second escape for the next round
                 }
             }
-            // A lone surrogate cannot be UTF-8; it becomes U+FFFD rather than failing the frame.
-            let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+            guard let unicode = Unicode.Scalar(scalar) else {
+                // A lone surrogate is not Unicode: remember the first one and read on, so the error can name the
+                // member and the frame's id is still known (`parse` then throws).
+                if loneSurrogate == nil {
+                    loneSurrogate = (currentPath(), escapeStart, scalar)
+                }
+                loneSurrogateCount += 1
+                buffer.append(contentsOf: "\u{FFFD}".utf8)
+                return
+            }
             buffer.append(contentsOf: String(Character(unicode)).utf8)
         default:
             throw JSONSyntaxError(reason: "invalid escape sequence at offset \(escapeStart)")
@@ -295,7 +368,23 @@ struct JSONParser {
     }
 }
 
-/// Why a text is not JSON; the reason names an offset, never the frame's content.
+/// Why a text is not JSON (or not Unicode); the reason names an offset, never the frame's content.
 struct JSONSyntaxError: Error, Hashable, Sendable {
+    /// The reason, without the path.
     var reason: String
+    /// The path of the offending member when one is to blame (a lone surrogate), else `nil`.
+    var fieldPath: String?
+    /// The top-level `id` and `method` members read before the failure.
+    var recovered: [String: JSONValue] = [:]
+
+    init(reason: String, fieldPath: String? = nil) {
+        self.reason = reason
+        self.fieldPath = fieldPath
+    }
+
+    /// The message: `params.name: not a valid Unicode string …`, or `not valid JSON: <reason>`.
+    var message: String {
+        if let fieldPath { return fieldPath.isEmpty ? reason : "\(fieldPath): \(reason)" }
+        return "not valid JSON: \(reason)"
+    }
 }

@@ -114,7 +114,7 @@ extension JSONValue {
         do {
             self = try JSONParser.parse(bytes)
         } catch {
-            throw DojoProtocolError(code: .invalidJSON, message: "not valid JSON: \(error.reason)")
+            throw DojoProtocolError(code: .invalidJSON, message: error.message)
         }
     }
 

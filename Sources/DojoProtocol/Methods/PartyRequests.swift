@@ -77,17 +77,17 @@ public struct CreatePartyRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            dojoPartyID: try object.requiredNonEmptyString("dojoPartyId"),
+            dojoPartyID: try object.requiredID("dojoPartyId"),
             startTime: try object.requiredTimestamp("startTime"),
-            tableIDs: try object.requiredStringArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
+            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
             name: try object.optionalString("name"),
             covers: try object.optionalCount("covers"),
             status: try object.optionalString("status"),
             expectedEndTime: try object.optionalTimestamp("expectedEndTime"),
             hostNotes: try object.optionalString("hostNotes"),
             guestRequests: try object.optionalString("guestRequests"),
-            reservationID: try object.optionalString("reservationId"),
-            dojoReservationID: try object.optionalString("dojoReservationId"),
+            reservationID: try object.optionalID("reservationId"),
+            dojoReservationID: try object.optionalID("dojoReservationId"),
             deposit: try object.optional("deposit", as: PartyDeposit.self),
             headers: try object.headers()
         )
@@ -186,11 +186,11 @@ public struct UpdatePartyRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            id: try object.requiredNonEmptyString("id"),
-            dojoPartyID: try object.requiredNonEmptyString("dojoPartyId"),
+            id: try object.requiredID("id"),
+            dojoPartyID: try object.requiredID("dojoPartyId"),
             startTime: try object.requiredTimestamp("startTime"),
             status: try object.requiredNonEmptyString("status"),
-            tableIDs: try object.requiredStringArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
+            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
             name: try object.optionalString("name"),
             covers: try object.optionalCount("covers"),
             expectedEndTime: try object.optionalTimestamp("expectedEndTime"),
@@ -245,7 +245,7 @@ public struct GetPartyByIDRequest: DojoMethodRequest {
     /// Decodes and validates the params.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
-        self.init(partyID: try object.requiredNonEmptyString("partyId"), headers: try object.headers())
+        self.init(partyID: try object.requiredID("partyId"), headers: try object.headers())
     }
 
     /// The params object.
@@ -276,7 +276,7 @@ public struct DeletePartyByIDRequest: DojoMethodRequest {
     /// Decodes and validates the params.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
-        self.init(partyID: try object.requiredNonEmptyString("partyId"), headers: try object.headers())
+        self.init(partyID: try object.requiredID("partyId"), headers: try object.headers())
     }
 
     /// The params object.
@@ -322,7 +322,7 @@ public struct SearchPartiesRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            tableID: try object.optionalString("tableId"),
+            tableID: try object.optionalID("tableId"),
             completedOnly: try object.optionalBool("completedOnly"),
             cursor: try object.optional("cursor", as: Cursor.self),
             headers: try object.headers()

@@ -55,12 +55,12 @@ public struct CreateReservationRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            dojoReservationID: try object.requiredNonEmptyString("dojoReservationId"),
+            dojoReservationID: try object.requiredID("dojoReservationId"),
             name: try object.requiredString("name"),
             covers: try object.requiredCount("covers"),
             startTime: try object.requiredTimestamp("startTime"),
             endTime: try object.requiredTimestamp("endTime"),
-            tableIDs: try object.requiredStringArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
+            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
             hostNotes: try object.optionalString("hostNotes"),
             guestRequests: try object.optionalString("guestRequests"),
             headers: try object.headers()
@@ -141,13 +141,13 @@ public struct UpdateReservationRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            id: try object.requiredNonEmptyString("id"),
-            dojoReservationID: try object.requiredNonEmptyString("dojoReservationId"),
+            id: try object.requiredID("id"),
+            dojoReservationID: try object.requiredID("dojoReservationId"),
             name: try object.requiredString("name"),
             covers: try object.requiredCount("covers"),
             startTime: try object.requiredTimestamp("startTime"),
             endTime: try object.requiredTimestamp("endTime"),
-            tableIDs: try object.requiredStringArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
+            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
             hostNotes: try object.optionalString("hostNotes"),
             guestRequests: try object.optionalString("guestRequests"),
             headers: try object.headers()
@@ -194,7 +194,7 @@ public struct GetReservationByIDRequest: DojoMethodRequest {
     /// Decodes and validates the params.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
-        self.init(reservationID: try object.requiredNonEmptyString("reservationId"), headers: try object.headers())
+        self.init(reservationID: try object.requiredID("reservationId"), headers: try object.headers())
     }
 
     /// The params object.
@@ -225,7 +225,7 @@ public struct DeleteReservationByIDRequest: DojoMethodRequest {
     /// Decodes and validates the params.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
-        self.init(reservationID: try object.requiredNonEmptyString("reservationId"), headers: try object.headers())
+        self.init(reservationID: try object.requiredID("reservationId"), headers: try object.headers())
     }
 
     /// The params object.
@@ -275,7 +275,7 @@ public struct SearchReservationsRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            tableID: try object.optionalString("tableId"),
+            tableID: try object.optionalID("tableId"),
             fromTime: try object.optionalTimestamp("fromTime"),
             toTime: try object.optionalTimestamp("toTime"),
             cursor: try object.optional("cursor", as: Cursor.self),

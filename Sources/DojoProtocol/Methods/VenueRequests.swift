@@ -32,8 +32,8 @@ public struct SearchTablesRequest: DojoMethodRequest {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            areaID: try object.optionalString("areaId"),
-            waiterID: try object.optionalString("waiterId"),
+            areaID: try object.optionalID("areaId"),
+            waiterID: try object.optionalID("waiterId"),
             cursor: try object.optional("cursor", as: Cursor.self),
             headers: try object.headers()
         )
@@ -102,7 +102,7 @@ public struct GetOrderByIDRequest: DojoMethodRequest {
     /// Decodes and validates the params.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
-        self.init(orderID: try object.requiredNonEmptyString("orderId"), headers: try object.headers())
+        self.init(orderID: try object.requiredID("orderId"), headers: try object.headers())
     }
 
     /// The params object.
@@ -188,10 +188,10 @@ extension DineInFilter: JSONRepresentable {
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)
         self.init(
-            tableID: try object.optionalString("tableId"),
-            waiterID: try object.optionalString("waiterId"),
-            partyID: try object.optionalString("partyId"),
-            reservationID: try object.optionalString("reservationId")
+            tableID: try object.optionalID("tableId"),
+            waiterID: try object.optionalID("waiterId"),
+            partyID: try object.optionalID("partyId"),
+            reservationID: try object.optionalID("reservationId")
         )
     }
 

@@ -55,7 +55,7 @@ enum LWSLog {
             if lines.count < 64 { lines.append(line) }
             buffers[key] = lines
         }
-        logger.debug("lws", metadata: ["lws.level": "\(level)", "lws.line": "\(line)"])
+        logger.debug("lws", metadata: ["lws.level": "\(level)", "lws.line": .quoted(line)])
     }
 }
 

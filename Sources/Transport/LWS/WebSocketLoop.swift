@@ -647,7 +647,10 @@ final class WebSocketLoop: @unchecked Sendable {
             self.failQueuedSends(error ?? Self.closedError("the message was not sent"))
             self.logger.debug(
                 "websocket closed",
-                metadata: ["ws.url": "\(self.endpoint)", "ws.reason": "\(error.map { "\($0)" } ?? "local close")"]
+                metadata: [
+                    "ws.url": "\(self.endpoint)",
+                    "ws.reason": error.map { .quoted(describing: $0) } ?? "local close",
+                ]
             )
         }
         self.requestExit()
