@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "dojo-sim", targets: ["DojoSimulatorCLI"]),
         .executable(name: "dojo-bench", targets: ["DojoBench"]),
         .executable(name: "dojo-transport-check", targets: ["TransportCheck"]),
+        .executable(name: "dojo-chaos", targets: ["DojoChaos"]),
         .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
         .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
         .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
@@ -122,6 +123,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // scripts/chaos: a real dojo-agent against dojo-sim under faults (Docs/reliability.md, "Chaos").
+        .executableTarget(
+            name: "DojoChaos",
+            dependencies: [
+                "DojoSimulator",
+                "DojoProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -77,7 +77,7 @@ public struct Agent: Service {
         // configuration was built.
         var webSocket = self.configuration.webSocket
         webSocket.tls = TLSConfiguration(caFile: self.configuration.dojo.caFile)
-        let session = Session(
+        var session = Session(
             endpoint: endpoint,
             webSocket: webSocket,
             dispatcher: dispatcher,
@@ -85,6 +85,8 @@ public struct Agent: Service {
             clock: ContinuousClock(),
             logger: self.child("dojo.agent.session")
         )
+        session.reconnectPolicy = self.configuration.session.reconnectPolicy
+        session.authPolicy = self.configuration.session.authRetryPolicy
         let dojo = self.configuration.dojo
         let api = DojoAPIConfiguration(
             baseURL: dojo.apiBaseURL,

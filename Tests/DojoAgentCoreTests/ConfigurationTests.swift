@@ -172,6 +172,22 @@ import Transport
         #expect(configuration.dojo.apiBaseURL == "http://127.0.0.1:8080")
     }
 
+    @Test func reconnectAndAuthRetryDelaysShapeTheSessionBackoff() throws {
+        let defaults = try AgentConfiguration.load(file: nil, environment: [:]).configuration.session
+        #expect(defaults.reconnectPolicy == Backoff.Policy.reconnect)
+        #expect(defaults.authRetryPolicy == Backoff.Policy.authRejected)
+        let short = try AgentConfiguration.load(
+            file: nil,
+            environment: [:],
+            overrides: ["session.reconnect_max_delay": "500ms", "session.auth_retry_delay": "2s"]
+        ).configuration.session
+        #expect(short.reconnectPolicy.initial == .milliseconds(500))
+        #expect(short.reconnectPolicy.maximum == .milliseconds(500))
+        #expect(short.authRetryPolicy.initial == .seconds(2))
+        #expect(short.authRetryPolicy.minimum == .seconds(1))
+        #expect(short.authRetryPolicy.maximum == .seconds(30))
+    }
+
     @Test func badConfigurationNamesTheKeyAndTheProblem() throws {
         let typo = try self.write("[dojo]\nws_ulr = \"wss://x/\"\n")
         #expect(

@@ -16,14 +16,7 @@ struct SessionReconnectTests {
     ) throws -> Session<
         ContinuousClock
     > {
-        let store = try AgentStore(path: try temporaryDirectory() + "/agent.sqlite")
-        let dispatcher = Dispatcher(
-            adapter: adapter,
-            store: store,
-            configuration: .init(),
-            clock: ContinuousClock(),
-            logger: testLogger
-        )
+        let dispatcher = try makeDispatcher(adapter)
         var session = Session(
             endpoint: try WebSocketEndpoint(url: peer.url(path: "/epos"), headers: [("Authorization", "Basic bad")]),
             webSocket: WebSocketConfiguration(),

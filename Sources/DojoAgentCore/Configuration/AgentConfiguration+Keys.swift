@@ -302,6 +302,16 @@ extension AgentConfiguration {
         } render: {
             formatDuration($0.session.replayWindow)
         },
+        ConfigurationKey("session.reconnect_max_delay") {
+            $0.session.reconnectMaxDelay = try Read.duration($1)
+        } render: {
+            formatDuration($0.session.reconnectMaxDelay)
+        },
+        ConfigurationKey("session.auth_retry_delay") {
+            $0.session.authRetryDelay = try Read.duration($1)
+        } render: {
+            formatDuration($0.session.authRetryDelay)
+        },
         ConfigurationKey("adapter.kind") {
             $0.adapter.kind = try Read.choice($1, Adapter.Kind.allCases.map { ($0.rawValue, $0) })
         } render: {

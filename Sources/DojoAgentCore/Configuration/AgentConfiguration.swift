@@ -49,8 +49,28 @@ public struct AgentConfiguration: Sendable {
         /// How long a JSON-RPC id is remembered so a repeat is answered from the stored result
         /// (`session.replay_window`).
         public var replayWindow: Duration = .seconds(600)
+        /// The ceiling of the reconnect backoff after a network failure: 1 s doubling up to this
+        /// (`session.reconnect_max_delay`).
+        public var reconnectMaxDelay: Duration = .seconds(60)
+        /// After Dojo refused the credentials (401/403), the first retry comes within this, never sooner than half
+        /// of it, doubling to 15 times it (`session.auth_retry_delay`).
+        public var authRetryDelay: Duration = .seconds(60)
 
         public init() {}
+
+        /// The session's reconnect policy after a network failure.
+        public var reconnectPolicy: Backoff.Policy {
+            Backoff.Policy(initial: min(.seconds(1), self.reconnectMaxDelay), maximum: self.reconnectMaxDelay)
+        }
+
+        /// The session's retry policy after an auth rejection; the defaults give `Backoff.Policy.authRejected`.
+        public var authRetryPolicy: Backoff.Policy {
+            Backoff.Policy(
+                initial: self.authRetryDelay,
+                maximum: self.authRetryDelay * 15,
+                minimum: self.authRetryDelay / 2
+            )
+        }
     }
 
     /// Which POS adapter serves Dojo (`[adapter]`).

@@ -16,7 +16,8 @@ import Transport
 ///   deadline (and logged as slow) and cancelled; the entity stays locked until the adapter returns, so order
 ///   still holds. (An embedded adapter that ignores cancellation keeps its entity locked: a vendor bug the log
 ///   names. The process adapter kills and restarts a hung process, which fails the call.)
-/// - A repeated JSON-RPC id within the replay window is answered with the stored response, never run twice.
+/// - A repeated JSON-RPC id within the replay window is answered with the stored response, never run twice. A
+///   request interrupted because its session ended before the POS answered stores nothing: its retry runs again.
 /// - A repeated `CreateReservationV1`/`CreatePartyV1` (same Dojo id) returns the entity already created
 ///   (`AgentStore`), and a Dojo event id already handled is acknowledged without calling the adapter again.
 /// - Vendor error details never reach Dojo (`DojoError.from`); they go to the local log.
@@ -135,33 +136,50 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         requestLogger[metadataKey: "rpc.method"] = .quoted(rpc.method)
         let logger = requestLogger
 
-        let (lookup, mismatch) = self.replay.begin(id: rpc.id.text, method: rpc.method, now: self.clock.now)
-        if mismatch {
-            logger.warning("Dojo reused a JSON-RPC id for a different method; handling it as a new request")
-        }
-        switch lookup {
-        case .answered(let stored):
-            self.sequencer.finish(admitted.ticket)
-            logger.info("repeated request answered from the stored response", metadata: ["outcome": "replayed"])
-            await self.deliver(stored, send: send, logger: logger)
-            return
-        case .inFlight(let signal):
-            self.sequencer.finish(admitted.ticket)
-            await signal.wait()
-            if let stored = self.replay.storedResponse(for: rpc.id.text) {
-                logger.info(
-                    "repeated request answered with the first one's response",
-                    metadata: ["outcome": "replayed"]
-                )
-                await self.deliver(stored, send: send, logger: logger)
+        var ticket = admitted.ticket
+        lookingUp: while true {
+            let (lookup, mismatch) = self.replay.begin(id: rpc.id.text, method: rpc.method, now: self.clock.now)
+            if mismatch {
+                logger.warning("Dojo reused a JSON-RPC id for a different method; handling it as a new request")
             }
-            return
-        case .new:
-            break
+            switch lookup {
+            case .answered(let stored):
+                self.sequencer.finish(ticket)
+                logger.info("repeated request answered from the stored response", metadata: ["outcome": "replayed"])
+                await self.deliver(stored, send: send, logger: logger)
+                return
+            case .inFlight(let signal):
+                self.sequencer.finish(ticket)
+                await signal.wait()
+                if let stored = self.replay.storedResponse(for: rpc.id.text) {
+                    logger.info(
+                        "repeated request answered with the first one's response",
+                        metadata: ["outcome": "replayed"]
+                    )
+                    await self.deliver(stored, send: send, logger: logger)
+                    return
+                }
+                // The first one was abandoned (its connection ended before the POS answered): this one runs it,
+                // after whatever arrived for its entities meanwhile.
+                ticket = self.sequencer.arrive(keys: (try? admitted.decoded.get())?.entityKeys ?? [])
+            case .new:
+                break lookingUp
+            }
         }
 
-        await admitted.ticket.waitForTurn()
+        await ticket.waitForTurn()
         let answered = AnsweredFlag()
+        // The connection ended (or the agent is stopping) before the POS answered: nobody can be answered and there
+        // is no true answer to keep, so the id is forgotten and Dojo's retry runs the request again, instead of
+        // being replayed an "internal error" for a call that was only interrupted.
+        let abandon: @Sendable () -> Void = {
+            guard answered.set() else { return }
+            self.replay.abandon(id: rpc.id.text)
+            logger.warning(
+                "request abandoned: the session ended before the POS answered; Dojo's retry will run it again",
+                metadata: ["outcome": "abandoned"]
+            )
+        }
         let respond: @Sendable (ResponseFrame, String) async -> Void = { frame, outcome in
             guard answered.set() else { return }
             let encoded = frame.encoded()
@@ -191,9 +209,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             let mapped = DojoError.from(error)
             await respond(.failure(mapped.wireError, id: rpc.id, method: rpc.method), "\(mapped.wireError.errorType)")
         case .success(let request):
-            await self.run(request, rpc: rpc, logger: logger, respond: respond)
+            await self.run(request, rpc: rpc, logger: logger, respond: respond, abandon: abandon)
         }
-        self.sequencer.finish(admitted.ticket)
+        self.sequencer.finish(ticket)
     }
 
     /// Calls the adapter, racing the deadline. Returns only when the adapter call has returned (so the entity's
@@ -202,7 +220,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         _ request: DojoRequest,
         rpc: RPCRequest,
         logger: Logger,
-        respond: @escaping @Sendable (ResponseFrame, String) async -> Void
+        respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
+        abandon: @escaping @Sendable () -> Void
     ) async {
         let context = RequestContext(requestID: rpc.id, request: request)
         let timeout = self.configuration.requestTimeout
@@ -215,6 +234,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     let result = try await self.call(request, context: context, logger: logger)
                     frame = .success(result, id: rpc.id, method: rpc.method)
                     outcome = "ok"
+                } catch _ where Task.isCancelled {
+                    abandon()
+                    return .finished
                 } catch {
                     let mapped = DojoError.from(error)
                     if let detail = mapped.localDetail {

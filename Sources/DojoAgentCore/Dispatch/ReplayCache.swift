@@ -89,6 +89,17 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
         signal?.complete()
     }
 
+    /// Forgets an id still in flight whose request could not be answered (its session ended first), and wakes any
+    /// repeat waiting for it, which then finds no stored response and runs the request itself.
+    func abandon(id: String) {
+        let signal: Completion? = self.state.withLock { state in
+            guard case .inFlight(_, let signal) = state.entries[id] else { return nil }
+            state.entries[id] = nil
+            return signal
+        }
+        signal?.complete()
+    }
+
     /// The response stored for `id`, if any.
     func storedResponse(for id: String) -> String? {
         self.state.withLock { state in

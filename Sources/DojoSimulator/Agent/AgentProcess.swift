@@ -235,8 +235,8 @@ public final class AgentProcess: Sendable {
     }
 }
 
-/// A TOML basic string.
-func toml(_ text: String) -> String {
+/// A TOML basic string (quoted and escaped), for writing `agent.conf` values.
+public func toml(_ text: String) -> String {
     var escaped = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

@@ -2,8 +2,11 @@
 /// `timeout`.
 ///
 /// This is the one place the simulator measures time while waiting: it bounds waits for things that should
-/// happen (a response, a reconnect), it never replaces waiting for them.
-func withDeadline<Value: Sendable>(
+/// happen (a response, a reconnect), it never replaces waiting for them. Public for drivers built on the simulator
+/// (`dojo-chaos`), which bound their own waits the same way.
+///
+/// - Throws: ``SimulatorError`` (`timedOut`) at the deadline, or what `body` throws.
+public func withDeadline<Value: Sendable>(
     _ timeout: Duration,
     waitingFor what: String,
     _ body: @escaping @Sendable () async throws -> Value

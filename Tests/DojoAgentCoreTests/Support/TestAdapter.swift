@@ -34,6 +34,11 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
         _ = self.lock.withLock { self.hangForever.insert(prefix) }
     }
 
+    /// Calls whose description starts with `prefix` return normally again.
+    func unhang(_ prefix: String) {
+        _ = self.lock.withLock { self.hangForever.remove(prefix) }
+    }
+
     var callCount: Int { self.lock.withLock { self.calls.count } }
 
     private func enter(_ call: String) async throws {
