@@ -21,7 +21,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// The fields in the order an operator reads them.
     private static let order = [
-        "session", "connections", "sessionLastError", "registration", "registrationLastError", "pending", "dead",
+        "session", "adapter", "connections", "sessionLastError", "registration", "registrationLastError", "pending",
+        "dead",
         "oldestPendingSeconds", "delivered", "deadLettered", "failedAttempts", "deliveryLastFailure",
         "outboxQuarantined",
     ]
@@ -51,7 +52,21 @@ struct StatusCommand: AsyncParsableCommand {
                 case .string(let string): string
                 default: value.serialized()
                 }
-            print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(text)")
+            print("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(Self.printable(text))")
         }
+    }
+
+    /// `text` with control characters (which can come from a peer, e.g. a close reason) shown as escapes, so a
+    /// value can neither break the table nor drive the terminal.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
