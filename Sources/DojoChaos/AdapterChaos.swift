@@ -43,9 +43,12 @@ func runAdapterChaos(binary: String, work: String, adapterScript: String) async 
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let stateFile = directory + "/launches"
             let agent = ChaosAgent(binary: binary, directory: directory)
+            // The 10 MB line is about framing, not speed: the debug build takes 1–3 s to read it on a loaded
+            // machine, so that case keeps the default hang_timeout (30 s) instead of the run's 3 s.
             try agent.configure(
                 for: simulator,
-                adapter: .process(["/usr/bin/env", "python3", adapterScript, mode, stateFile])
+                adapter: .process(["/usr/bin/env", "python3", adapterScript, mode, stateFile]),
+                settings: mode == "bigline" ? ["adapter": ["hang_timeout": toml("30s")]] : [:]
             )
             try agent.start()
             var result = AdapterCase(mode: mode)

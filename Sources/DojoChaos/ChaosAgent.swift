@@ -76,6 +76,7 @@ final class ChaosAgent: Sendable {
 
     /// Starts `dojo-agent run`, its output appended to `agent.log`.
     func start() throws {
+        guard !Children.isStopping else { throw ChaosFailure("interrupted") }
         if !FileManager.default.fileExists(atPath: logFile) {
             _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         }

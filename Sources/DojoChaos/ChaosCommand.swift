@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import DojoSimulator
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +47,8 @@ struct ChaosCommand: AsyncParsableCommand {
     var tolerateNotImplementedBeforeReady = false
     @Flag(help: "Keep the working directory (agent logs, state directories).")
     var keep = false
+    @Option(help: "An empty working directory, removed by whoever made it (default: a new one, removed at the end).")
+    var workDirectory: String?
 
     func run() async throws {
         let seed = self.seed ?? UInt64.random(in: 1...999_999)
@@ -55,8 +58,10 @@ struct ChaosCommand: AsyncParsableCommand {
         let kills = self.kills ?? (short ? 20 : 50)
         let burst = self.burst ?? (short ? 16 : 40)
         let powerCuts = self.powerCuts ?? (short ? 5 : 20)
-        let work = try makeWorkDirectory()
-        installSignalHandlers(work: work, keep: keep)
+        let work = try workDirectory ?? makeWorkDirectory()
+        let removeWork = workDirectory == nil && !keep
+        installSignalHandlers(work: work, remove: removeWork)
+        Scratch.directory.withLock { $0 = work }
         say("dojo-chaos: seed \(seed) (repeat with --seed \(seed)), agent \(binary), work \(work)")
         let started = ContinuousClock.now
         var failed: [String] = []
@@ -99,6 +104,8 @@ struct ChaosCommand: AsyncParsableCommand {
             )
             summary.append("   agent start: \(r.start?.description ?? "?"); end: \(r.end?.description ?? "?")")
             var problems = r.failures + r.simulatorFailures.map { "simulator: \($0)" }
+            if r.survived != r.cycles { problems.append("\(r.cycles - r.survived) of \(r.cycles) cycles not survived") }
+            if r.end == nil { problems.append("the run never reached its final check of the POS") }
             problems += l.unansweredOnLiveLink.map { "unanswered on a live link: \($0)" }
             problems += l.wrongAnswers.map { "wrong answer: \($0)" }
             problems += r.duplicates.map { "duplicate party in the POS: \($0)" }
@@ -202,7 +209,7 @@ struct ChaosCommand: AsyncParsableCommand {
         }
 
         Children.killAll()
-        if !keep { try? FileManager.default.removeItem(atPath: work) }
+        if removeWork { try? FileManager.default.removeItem(atPath: work) }
         say("")
         say("== dojo-chaos summary (seed \(seed), \(seconds(ContinuousClock.now - started)))")
         for line in summary { say(line) }
@@ -225,16 +232,16 @@ struct ChaosCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGINT/SIGTERM: kill every child, remove the work directory, exit 130.
+/// SIGINT/SIGTERM: kill every child (and any started after), remove the work directory, exit 130.
 nonisolated(unsafe) private var signalSources: [any DispatchSourceSignal] = []
 
-private func installSignalHandlers(work: String, keep: Bool) {
+private func installSignalHandlers(work: String, remove: Bool) {
     for number in [SIGINT, SIGTERM] {
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler {
-            Children.killAll()
-            if !keep { try? FileManager.default.removeItem(atPath: work) }
+            Children.stopAll()
+            if remove { try? FileManager.default.removeItem(atPath: work) }
             say("dojo-chaos: interrupted; children killed")
             exit(130)
         }

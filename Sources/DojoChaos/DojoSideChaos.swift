@@ -67,7 +67,8 @@ func runDojoSide(cycles: Int, binary: String, work: String, seed: UInt64) async 
     var cycle = 0
     var restartedAt: (ContinuousClock.Instant, Duration)?
 
-    while cycle < cycles {
+    // One simulator per stretch between restarts; the last one also checks the POS (after a final restart too).
+    while true {
         let configuration = chaosSimulatorConfiguration(port: port)
         let wantsRestart = try await DojoSimulator.withSimulator(configuration: configuration) { simulator -> Bool in
             defer { report.simulatorFailures += simulator.failures.all.map(\.description) }

@@ -29,14 +29,31 @@ struct SeededGenerator: RandomNumberGenerator {
 /// Every child process the run started and has not seen exit: all are killed when the run ends or is
 /// interrupted, so nothing outlives it.
 enum Children {
-    private static let pids = Mutex<Set<pid_t>>([])
+    private static let state = Mutex<(pids: Set<pid_t>, stopping: Bool)>(([], false))
 
-    static func register(_ pid: pid_t) { _ = pids.withLock { $0.insert(pid) } }
-    static func unregister(_ pid: pid_t) { _ = pids.withLock { $0.remove(pid) } }
+    /// Records a child just started; once the run is stopping, kills it at once instead.
+    static func register(_ pid: pid_t) {
+        let stopping = state.withLock { state -> Bool in
+            if !state.stopping { state.pids.insert(pid) }
+            return state.stopping
+        }
+        if stopping { kill(pid, SIGKILL) }
+    }
+
+    static func unregister(_ pid: pid_t) { _ = state.withLock { $0.pids.remove(pid) } }
+
+    /// Whether the run is being interrupted: nothing new may be started.
+    static var isStopping: Bool { state.withLock { $0.stopping } }
 
     /// SIGKILL to every child still registered.
     static func killAll() {
-        for pid in pids.withLock({ $0 }) where pid > 0 { kill(pid, SIGKILL) }
+        for pid in state.withLock({ $0.pids }) where pid > 0 { kill(pid, SIGKILL) }
+    }
+
+    /// The run is interrupted: refuse every new child, kill the current ones.
+    static func stopAll() {
+        state.withLock { $0.stopping = true }
+        killAll()
     }
 }
 
@@ -88,6 +105,12 @@ func isAlive(_ pid: pid_t) -> Bool {
     return state != "Z" && state != "X"
 }
 
+/// Where short-lived commands write their output: inside the run's working directory, so nothing is left behind
+/// even when the run is interrupted.
+enum Scratch {
+    static let directory = Mutex(NSTemporaryDirectory())
+}
+
 /// The result of a short-lived command.
 struct CommandResult: Sendable {
     var status: Int32
@@ -97,13 +120,14 @@ struct CommandResult: Sendable {
 /// Runs a command to completion (bounded: killed after `timeout`), its stdout and stderr captured together
 /// through a file (never a pipe that could fill).
 func runCommand(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> CommandResult {
-    let outputFile = NSTemporaryDirectory() + "dojo-chaos-cmd-\(UUID().uuidString)"
+    let outputFile = Scratch.directory.withLock { $0 } + "/dojo-chaos-cmd-\(UUID().uuidString)"
     _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: outputFile) }
     guard let handle = FileHandle(forWritingAtPath: outputFile) else {
         throw ChaosFailure("cannot create \(outputFile)")
     }
     defer { try? handle.close() }
+    guard !Children.isStopping else { throw ChaosFailure("interrupted") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: arguments[0])
     process.arguments = Array(arguments.dropFirst())
