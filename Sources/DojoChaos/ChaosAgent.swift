@@ -84,8 +84,10 @@ final class ChaosAgent: Sendable {
         log.seekToEndOfFile()
         defer { try? log.close() }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--config", configFile]
+        // setpriv sets the parent-death signal and execs the agent (same pid): if dojo-chaos itself dies, so do
+        // its agents.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--pdeathsig", "KILL", "--", binary, "run", "--config", configFile]
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
