@@ -38,13 +38,6 @@ struct ChaosCommand: AsyncParsableCommand {
     var adapterScript = "scripts/chaos.d/misbehaving-adapter.py"
     @Option(help: "An empty, small, mounted filesystem for the full-disk phase (the script makes a tmpfs).")
     var fullFilesystem: String?
-    @Flag(
-        help: """
-            Report, without failing, the known false "… is not implemented by this POS" answers while a process \
-            adapter is not yet initialised (issue 8 §1, fixed on its own branch; drop this flag once merged).
-            """
-    )
-    var tolerateNotImplementedBeforeReady = false
     @Flag(help: "Keep the working directory (agent logs, state directories).")
     var keep = false
     @Option(help: "An empty working directory, removed by whoever made it (default: a new one, removed at the end).")
@@ -153,8 +146,7 @@ struct ChaosCommand: AsyncParsableCommand {
                 let verdict =
                     !c.passed
                     ? "FAILED"
-                    : c.notImplementedBeforeReady == 0
-                        ? "ok" : tolerateNotImplementedBeforeReady ? "ok but for issue 8 §1" : "FAILED (issue 8 §1)"
+                    : c.notImplementedBeforeReady == 0 ? "ok" : "FAILED (a false \"not implemented\")"
                 summary.append(
                     "   \(c.mode): \(verdict); \(c.launches) launches; served again after "
                         + "\(seconds(c.recovery))\(trigger)"
@@ -163,16 +155,13 @@ struct ChaosCommand: AsyncParsableCommand {
                     summary.append("      \(count)× true error: \(message.prefix(200))")
                 }
                 if c.notImplementedBeforeReady > 0 {
-                    let verdict = tolerateNotImplementedBeforeReady ? "KNOWN DEFECT (issue 8 §1)" : "FALSE"
                     summary.append(
-                        "      \(c.notImplementedBeforeReady)× \(verdict): \"GetPartyByIdV1 is not implemented by this POS\" "
+                        "      \(c.notImplementedBeforeReady)× FALSE: \"GetPartyByIdV1 is not implemented by this POS\" "
                             + "while the adapter process was not initialised"
                     )
-                    if !tolerateNotImplementedBeforeReady {
-                        problems.append(
-                            "\(c.mode): \(c.notImplementedBeforeReady)× \"not implemented\" before the adapter was ready (issue 8 §1)"
-                        )
-                    }
+                    problems.append(
+                        "\(c.mode): \(c.notImplementedBeforeReady)× \"not implemented\" before the adapter was ready"
+                    )
                 }
                 for (message, count) in c.falseAnswers.sorted(by: { $0.key < $1.key }) {
                     summary.append("      \(count)× FALSE: \(message.prefix(200))")
