@@ -20,7 +20,7 @@ struct AdapterCase: Sendable {
     /// Errors with a true cause while the adapter was down, by message.
     var trueErrors: [String: Int] = [:]
     /// "… is not implemented by this POS" for a declared capability while no adapter process was initialised:
-    /// false, and the known defect of issue 8 §1 (being fixed on its own branch), counted apart.
+    /// false, and a false "not implemented" before the adapter is ready (the readiness rule), counted apart.
     var notImplementedBeforeReady = 0
     var launches = 0
     var logLines: [String] = []
