@@ -11,10 +11,11 @@ struct DojoSimCommand: AsyncParsableCommand {
             run     serve, wait for an agent to connect, run scenario files, print the report
             check   start a real dojo-agent with your adapter and run the conformance scenarios against it
             demo    the same with the built-in demo POS, telling the story as it goes
+            soak    serve and drive an agent with paced traffic, bursts and faults for a fixed time
 
             See Docs/simulator.md (scenario format, faults) and Docs/vendor-guide.md.
             """,
         version: "dojo-sim 0.1.0",
-        subcommands: [ServeCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self, SoakCommand.self]
     )
 }

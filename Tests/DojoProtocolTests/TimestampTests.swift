@@ -59,6 +59,26 @@ import Testing
         #expect(error?.message == "expected an ISO 8601 date-time, got \"\(text)\" (\(reason))")
     }
 
+    /// Fuzzing reproducer (Docs/reliability.md, "Fuzzing", finding 1): a zone offset or a leap second pushed a
+    /// four-digit local date past 9999 (or before 0000) in UTC; the parser accepted it and the formatter then wrote
+    /// `10000-01-01T…`, which nothing (this parser included) reads back.
+    @Test(arguments: [
+        "9999-12-31T23:59:59.9999999-23:59",
+        "9999-12-31T23:59:60Z",
+        "9999-12-31T23:00:00-01:00",
+        "0000-01-01T00:00:00+00:01",
+    ])
+    func refusesAnInstantTheCanonicalFormCannotWrite(_ text: String) {
+        let error = #expect(throws: DojoProtocolError.self) { try Timestamp(iso8601: text) }
+        #expect(error?.message.hasSuffix("(the instant in UTC is outside the years 0000-9999)") == true)
+    }
+
+    @Test(arguments: ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999+23:59", "0000-01-01T00:00:00-23:59"])
+    func keepsTheEdgesOfTheWritableRange(_ text: String) throws {
+        let timestamp = try Timestamp(iso8601: text)
+        #expect(try Timestamp(iso8601: timestamp.iso8601String) == timestamp)
+    }
+
     @Test func longGarbageIsQuotedAsAShortEscapedExcerpt() {
         let text = "\"" + String(repeating: "x", count: 100)
         let error = #expect(throws: DojoProtocolError.self) { try Timestamp(iso8601: text) }

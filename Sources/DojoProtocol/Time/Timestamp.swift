@@ -17,7 +17,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     ///
     /// Accepted: a four-digit year, `T` (or `t`, or a space) between date and time, seconds `00`–`60`, any number
     /// of fraction digits (truncated to milliseconds), and a zone of `Z`, `z`, `±hh:mm`, `±hhmm` or `±hh`.
-    /// A date-time without a zone is refused: its instant would be a guess.
+    /// A date-time without a zone is refused: its instant would be a guess. So is one whose instant in UTC falls
+    /// outside the years 0000–9999 (a zone offset can move it there), which the canonical form cannot write.
     ///
     /// - Throws: ``DojoProtocolError`` (code ``DojoProtocolError/Code/invalidValue``) whose message quotes a
     ///   short excerpt of the text and the precise reason.

@@ -83,8 +83,22 @@ enum TimestampParser {
             }
             let days = Int64(Calendar.daysFromCivil(year: year, month: month, day: day))
             let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-            return seconds * 1000 + Int64(millisecond)
+            let milliseconds = seconds * 1000 + Int64(millisecond)
+            // A zone offset (or a leap second) can move a four-digit local date to year -1 or 10000 in UTC, which
+            // the canonical form cannot write in four digits: refuse it rather than answer with an unreadable time.
+            guard Self.representable.contains(milliseconds) else {
+                throw Failure(reason: "the instant in UTC is outside the years 0000-9999")
+            }
+            return milliseconds
         }
+
+        /// 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z, the instants `yyyy-MM-ddTHH:mm:ss.SSSZ` writes.
+        static let representable: ClosedRange<Int64> = {
+            let day: Int64 = 86_400_000
+            let first = Int64(Calendar.daysFromCivil(year: 0, month: 1, day: 1)) * day
+            let afterLast = Int64(Calendar.daysFromCivil(year: 10_000, month: 1, day: 1)) * day
+            return first...(afterLast - 1)
+        }()
 
         /// The zone's offset east of UTC, in seconds.
         mutating func parseZone() throws(Failure) -> Int {

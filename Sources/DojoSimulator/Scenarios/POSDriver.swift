@@ -1,5 +1,6 @@
 public import DojoProtocol
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Makes the POS report a change, for a scenario's `notify` step: the agent must then deliver the event to
 /// `POST /epos/events`, and the simulator fetches the entity back.
@@ -95,6 +96,9 @@ extension CommandLine {
     }
 }
 
+/// Serialises `Process.run()` across the process (see `runProcess`).
+private let processLaunch = NIOLock()
+
 /// Runs a command to completion off the cooperative pool; returns its status and stderr.
 func runProcess(_ argv: [String]) async throws -> (status: Int32, errors: String) {
     guard let executable = argv.first else { throw SimulatorError(.invalidInput, "empty command") }
@@ -116,7 +120,10 @@ func runProcess(_ argv: [String]) async throws -> (status: Int32, errors: String
             continuation.resume(returning: (finished.terminationStatus, String(decoding: output, as: UTF8.self)))
         }
         do {
-            try process.run()
+            // One launch at a time: Foundation's Process.run() is not safe to call concurrently on Linux. The soak's
+            // concurrent runners, each running `dojo-agent notify`, crashed dojo-sim in memcpy under run() after
+            // 13 minutes (Docs/reliability.md, "Soak"). Only the launch is serialised; the commands run in parallel.
+            try processLaunch.withLock { try process.run() }
         } catch {
             continuation.resume(throwing: SimulatorError(.invalidInput, "cannot run \(executable): \(error)"))
         }

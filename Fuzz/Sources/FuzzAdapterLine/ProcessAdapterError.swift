@@ -1,0 +1,1 @@
+../../../Sources/DojoAgentCore/ProcessAdapter/ProcessAdapterError.swift

@@ -1,0 +1,1 @@
+../../../Sources/DojoAgentCore/Configuration/TOMLDocument.swift
