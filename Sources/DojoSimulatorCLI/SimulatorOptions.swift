@@ -188,6 +188,26 @@ struct ScenarioOptions: ParsableArguments {
     }
 }
 
+/// Options of the commands that wait for an agent someone else started and drive it (`run`, `soak`).
+struct DrivingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("How long to wait for the agent to connect.", valueName: "duration"))
+    var connectTimeout = "60s"
+
+    @Option(
+        help: ArgumentHelp(
+            "A command that makes the POS report a change, run with <eventType> <id> appended "
+                + "(e.g. \"dojo-agent notify --config agent.conf\"); without it, notify steps are skipped.",
+            valueName: "command"
+        )
+    )
+    var notifyCommand: String?
+
+    @Option(
+        help: ArgumentHelp("Write ws_url=…, api_base_url=…, port=… to this file once listening.", valueName: "file")
+    )
+    var readyFile: String?
+}
+
 /// Scenario files from paths that may be directories (their `*.yaml`, sorted; not recursive).
 func scenarioFiles(_ paths: [String]) throws -> [String] {
     var files: [String] = []

@@ -1,6 +1,5 @@
 public import DojoProtocol
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Makes the POS report a change, for a scenario's `notify` step: the agent must then deliver the event to
 /// `POST /epos/events`, and the simulator fetches the entity back.
@@ -96,9 +95,6 @@ extension CommandLine {
     }
 }
 
-/// Serialises `Process.run()` across the process (see `runProcess`).
-private let processLaunch = NIOLock()
-
 /// Runs a command to completion off the cooperative pool; returns its status and stderr.
 func runProcess(_ argv: [String]) async throws -> (status: Int32, errors: String) {
     guard let executable = argv.first else { throw SimulatorError(.invalidInput, "empty command") }
@@ -117,14 +113,17 @@ func runProcess(_ argv: [String]) async throws -> (status: Int32, errors: String
         process.standardInput = FileHandle.nullDevice
         process.terminationHandler = { finished in
             let output = errors.fileHandleForReading.readDataToEndOfFile()
+            // Closed here, not left to deallocation: Foundation on Linux does not release a finished Process (nor so
+            // its Pipe), and the soak leaked one pipe per notify until dojo-sim, past 1,024 open fds, crashed in
+            // Process.run() (Docs/reliability.md, "Soak").
+            try? errors.fileHandleForReading.close()
             continuation.resume(returning: (finished.terminationStatus, String(decoding: output, as: UTF8.self)))
         }
         do {
-            // One launch at a time: Foundation's Process.run() is not safe to call concurrently on Linux. The soak's
-            // concurrent runners, each running `dojo-agent notify`, crashed dojo-sim in memcpy under run() after
-            // 13 minutes (Docs/reliability.md, "Soak"). Only the launch is serialised; the commands run in parallel.
-            try processLaunch.withLock { try process.run() }
+            try process.run()
         } catch {
+            try? errors.fileHandleForReading.close()
+            try? errors.fileHandleForWriting.close()
             continuation.resume(throwing: SimulatorError(.invalidInput, "cannot run \(executable): \(error)"))
         }
     }

@@ -65,6 +65,7 @@ public struct GeneratedTLS: Sendable {
             )
         }
         let output = errors.fileHandleForReading.readDataToEndOfFile()
+        try? errors.fileHandleForReading.close()  // Not left to deallocation (see runProcess).
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let message = String(decoding: output, as: UTF8.self).trimmingWhitespace()

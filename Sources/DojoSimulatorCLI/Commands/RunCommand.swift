@@ -17,8 +17,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var simulator: SimulatorOptions
     @OptionGroup var scenarioOptions: ScenarioOptions
 
-    @Option(help: ArgumentHelp("How long to wait for the agent to connect.", valueName: "duration"))
-    var connectTimeout = "60s"
+    @OptionGroup var driving: DrivingOptions
 
     @Option(
         help: ArgumentHelp(
@@ -27,20 +26,6 @@ struct RunCommand: AsyncParsableCommand {
         )
     )
     var registrationTimeout = "10s"
-
-    @Option(
-        help: ArgumentHelp(
-            "A command that makes the POS report a change, run with <eventType> <id> appended "
-                + "(e.g. \"dojo-agent notify --config agent.conf\"); without it, notify steps are skipped.",
-            valueName: "command"
-        )
-    )
-    var notifyCommand: String?
-
-    @Option(
-        help: ArgumentHelp("Write ws_url=…, api_base_url=…, port=… to this file once listening.", valueName: "file")
-    )
-    var readyFile: String?
 
     @Flag(help: "Print what the simulator sees as it happens.")
     var verbose = false
@@ -56,25 +41,25 @@ struct RunCommand: AsyncParsableCommand {
             printError("dojo-sim: \(error)")
             throw ExitCode(2)
         }
-        guard let connectWait = Duration(parsing: connectTimeout),
+        guard let connectWait = Duration(parsing: driving.connectTimeout),
             let registrationWait = Duration(parsing: registrationTimeout)
         else { throw ValidationError("timeouts are durations such as 30s") }
         var options = ScenarioRunner.Options(
-            posDriver: notifyCommand.map { CommandPOSDriver(commandLine: $0) },
+            posDriver: driving.notifyCommand.map { CommandPOSDriver(commandLine: $0) },
             variables: try scenarioOptions.variableValues()
         )
         options.stepTimeout = nil
         let configuration = try simulator.configuration()
         let passed = try await DojoSimulator.withSimulator(configuration: configuration) { simulator in
             printError("dojo-sim: listening; agent settings:\n\(agentSettings(simulator))")
-            if let readyFile { try writeReadyFile(readyFile, simulator) }
+            if let readyFile = driving.readyFile { try writeReadyFile(readyFile, simulator) }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 if verbose { group.addTask { await Monitor.follow(simulator) { printError("  sim: \($0)") } } }
                 defer { group.cancelAll() }
                 do {
                     try await simulator.awaitSession(timeout: connectWait)
                 } catch {
-                    printError("dojo-sim: no agent connected within \(connectTimeout)")
+                    printError("dojo-sim: no agent connected within \(driving.connectTimeout)")
                     throw ExitCode(2)
                 }
                 return await runScenarios(

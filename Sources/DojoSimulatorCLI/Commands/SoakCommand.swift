@@ -13,7 +13,7 @@ struct SoakCommand: AsyncParsableCommand {
         commandName: "soak",
         abstract: "Serve and drive an agent with paced traffic, bursts and faults for a fixed time.",
         discussion: """
-            Prints one line per phase: scenarios, steps and the achieved step rate. Exit status: 0 when every step
+            Prints one line per phase: scenarios, steps and the achieved step rate. Exit status: 0 when every step \
             passed until the end, 1 at the first failure (its report is printed), 2 when the agent never connected.
             """
     )
@@ -47,25 +47,11 @@ struct SoakCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fault scenario files (repeatable).", valueName: "path"))
     var faults: [String] = []
 
-    @Option(help: ArgumentHelp("How long to wait for the agent to connect.", valueName: "duration"))
-    var connectTimeout = "60s"
-
-    @Option(
-        help: ArgumentHelp(
-            "A command that makes the POS report a change, run with <eventType> <id> appended.",
-            valueName: "command"
-        )
-    )
-    var notifyCommand: String?
-
-    @Option(
-        help: ArgumentHelp("Write ws_url=…, api_base_url=…, port=… to this file once listening.", valueName: "file")
-    )
-    var readyFile: String?
+    @OptionGroup var driving: DrivingOptions
 
     func run() async throws {
         guard let total = Duration(parsing: duration), let cycleLength = Duration(parsing: cycle),
-            let connectWait = Duration(parsing: connectTimeout)
+            let connectWait = Duration(parsing: driving.connectTimeout)
         else { throw ValidationError("--duration, --cycle and --connect-timeout are durations such as 90s") }
         guard peakRate > 0, burstFactor > 0, (0...1).contains(burstShare), burstRunners > 0 else {
             throw ValidationError("rates and the runner count must be positive, --burst-share within 0...1")
@@ -84,7 +70,7 @@ struct SoakCommand: AsyncParsableCommand {
             printError("dojo-sim: \(error)")
             throw ExitCode(2)
         }
-        var options = ScenarioRunner.Options(posDriver: notifyCommand.map { CommandPOSDriver(commandLine: $0) })
+        var options = ScenarioRunner.Options(posDriver: driving.notifyCommand.map { CommandPOSDriver(commandLine: $0) })
         options.reconnectTimeout = .seconds(30)
         let plan = SoakPlan(
             total: total,
@@ -101,12 +87,12 @@ struct SoakCommand: AsyncParsableCommand {
         let configuration = try simulator.configuration()
         let passed = try await DojoSimulator.withSimulator(configuration: configuration) { simulator in
             printError("dojo-sim: listening; agent settings:\n\(agentSettings(simulator))")
-            if let readyFile { try writeReadyFile(readyFile, simulator) }
+            if let readyFile = driving.readyFile { try writeReadyFile(readyFile, simulator) }
             do {
                 try await simulator.awaitSession(timeout: connectWait)
                 _ = try await simulator.awaitRegistration(timeout: .seconds(30))
             } catch {
-                printError("dojo-sim: no agent connected and registered within \(connectTimeout)")
+                printError("dojo-sim: no agent connected and registered within \(driving.connectTimeout)")
                 throw ExitCode(2)
             }
             return await plan.run(on: simulator)
