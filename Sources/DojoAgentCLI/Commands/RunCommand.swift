@@ -31,9 +31,20 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(74)  // EX_IOERR: the state directory or the outbox cannot be used
         }
+        // systemd (Type=notify): READY/STATUS/STOPPING on NOTIFY_SOCKET. The variables are removed from the
+        // environment once read, so the process adapter's child never talks to systemd in the agent's name.
+        let notifier = SystemdNotifier(
+            environment: SystemdEnvironment(environment: ProcessInfo.processInfo.environment)
+        )
+        for variable in SystemdEnvironment.variables { unsetenv(variable) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent)]
+        if notifier.isEnabled {
+            // Listed last, so it is told to stop first: STOPPING=1 goes out before the agent drains.
+            services.append(.init(service: SystemdNotifyService(agent: agent, notifier: notifier, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: agent)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

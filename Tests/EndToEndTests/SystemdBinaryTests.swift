@@ -1,0 +1,75 @@
+import DojoSimulator
+import Foundation
+import Testing
+
+/// `dojo-agent run` under a stand-in systemd: the real binary, `NOTIFY_SOCKET` pointing at a datagram socket the
+/// test listens on, and the simulator as Dojo. See Docs/operations.md.
+@Suite(.timeLimit(.minutes(2)))
+struct SystemdBinaryTests {
+    /// READY=1 once, only after the control socket listens and the first connection attempt was made; STATUS=
+    /// lines before it and on each session change; STOPPING=1 last on SIGTERM, and exit 0.
+    @Test func readyComesAfterTheFirstConnectionAndStoppingLast() async throws {
+        let listener = try NotifySocketListener.abstract()
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
+            launch.environment = ["NOTIFY_SOCKET": listener.address]
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                let ready = try await listener.await("READY=1", timeout: .seconds(30))
+                // By then the control socket listens and the session was attempted (here: made).
+                #expect(FileManager.default.fileExists(atPath: agent.stateDirectory + "/control.sock"))
+                #expect(ready.datagram.contains("STATUS=connected since"), "\(ready.datagram)")
+                #expect(ready.datagram.contains("outbox 0 pending"))
+                let before = listener.datagrams.all[..<ready.index]
+                #expect(before.allSatisfy { $0.hasPrefix("STATUS=") && !$0.contains("READY=1") }, "\(before)")
+                _ = try await simulator.awaitSession(timeout: .seconds(30))
+
+                // A session change is a STATUS= line: Dojo drops the link, the agent says so, then reconnects.
+                let dropped = await simulator.dropConnection()
+                #expect(dropped != nil)
+                let lost: (index: Int, datagram: String)
+                do {
+                    lost = try await listener.await("STATUS=disconnected", from: ready.index + 1, timeout: .seconds(30))
+                } catch {
+                    Issue.record("datagrams: \(listener.datagrams.all)\nagent log:\n\(agent.log)")
+                    throw error
+                }
+                _ = try await listener.await("STATUS=connected since", from: lost.index, timeout: .seconds(30))
+
+                await agent.stop(grace: .seconds(30))
+                #expect(agent.exitStatus == 0, "agent log:\n\(agent.log)")
+                let all = listener.datagrams.all
+                #expect(all.filter { $0.contains("READY=1") }.count == 1)
+                #expect(all.last?.hasPrefix("STOPPING=1") == true, "\(all)")
+                #expect(!all.joined().contains(simulator.configuration.apiKey))
+            }
+        }
+        await listener.close()
+    }
+
+    /// A Dojo outage must not fail the start: READY=1 after the first attempt failed, the status says why.
+    @Test func aDojoOutageDoesNotHoldBackReady() async throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A path socket this time (the abstract kind is the test above).
+        let listener = try NotifySocketListener(address: directory + "/notify")
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            var launch = AgentLaunch(
+                binary: agentBinary,
+                adapter: .demo,
+                settings: ["dojo.ws_url": "\"ws://127.0.0.1:1/epos\""]
+            )
+            launch.environment = ["NOTIFY_SOCKET": listener.address]
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                let ready = try await listener.await("READY=1", timeout: .seconds(30))
+                #expect(ready.datagram.contains("STATUS=disconnected ("), "\(ready.datagram)\n\(agent.log)")
+            }
+        }
+        await listener.close()
+    }
+}
+
+func makeDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dojo-e2e-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
