@@ -2,6 +2,7 @@ import DojoAgentCore
 import DojoSimulator
 import Foundation
 import Testing
+import Transport
 
 /// The NOTIFY_SOCKET client: the pure message builder, the environment systemd sets, and the datagram sender
 /// against a socket the test listens on (a path and an abstract `@` name).
@@ -89,5 +90,41 @@ struct SystemdNotifyTests {
         let down = SystemdStatusLine.render(waiting, pending: 0, dead: 0)
         #expect(down.hasPrefix("disconnected (connection refused)"))
         #expect(!down.contains("last error"))
+    }
+}
+
+/// The watchdog's liveness rounds: a loop is silent once it has not answered the previous round's probe.
+@Suite struct LivenessTests {
+    @Test func aLoopThatDoesNotAnswerIsSilentUntilItDoes() {
+        let liveness = Liveness()
+        let held = PendingAnswers()
+        liveness.register("prompt") { $0() }
+        liveness.register("slow") { held.add($0) }
+        #expect(liveness.silentLoops().isEmpty)
+        liveness.probeAll()
+        #expect(liveness.silentLoops().map(\.name) == ["slow"])
+        // Not asked again while silent; its late answer counts.
+        liveness.probeAll()
+        #expect(held.count == 1)
+        held.answerAll()
+        #expect(liveness.silentLoops().isEmpty)
+        liveness.unregister("slow")
+        liveness.probeAll()
+        #expect(liveness.silentLoops().isEmpty)
+        #expect(liveness.names == ["prompt"])
+        #expect(!liveness.wedge("nonexistent"))
+    }
+}
+
+final class PendingAnswers: Sendable {
+    private let answers = PThreadLock<[@Sendable () -> Void]>([])
+    func add(_ answer: @escaping @Sendable () -> Void) { self.answers.withLock { $0.append(answer) } }
+    var count: Int { self.answers.withLock { $0.count } }
+    func answerAll() {
+        let waiting = self.answers.withLock { answers in
+            defer { answers = [] }
+            return answers
+        }
+        for answer in waiting { answer() }
     }
 }

@@ -1,3 +1,5 @@
+import DojoAgentCore
+import DojoProtocol
 import DojoSimulator
 import Foundation
 import Testing
@@ -62,6 +64,48 @@ struct SystemdBinaryTests {
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 let ready = try await listener.await("READY=1", timeout: .seconds(30))
                 #expect(ready.datagram.contains("STATUS=disconnected ("), "\(ready.datagram)\n\(agent.log)")
+            }
+        }
+        await listener.close()
+    }
+
+    /// The watchdog pets only while every long loop answers its probe: a loop wedged on purpose (test hook) stops
+    /// the pets, and the status says which loop is silent.
+    @Test(arguments: ["session", "publisher", "control"])
+    func aWedgedLoopStopsTheWatchdogPets(loop: String) async throws {
+        let listener = try NotifySocketListener.abstract()
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
+            launch.environment = [
+                "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000", "DOJO_AGENT_TEST_HOOKS": "1",
+            ]
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                let ready = try await listener.await("READY=1", timeout: .seconds(30))
+                _ = try await simulator.awaitSession(timeout: .seconds(30))
+                // Petted while everything answers (two rounds after READY: the loops were probed and answered).
+                let pet = try await listener.await("WATCHDOG=1", from: ready.index + 1, timeout: .seconds(30))
+                let again = try await listener.await("WATCHDOG=1", from: pet.index + 1, timeout: .seconds(30))
+
+                let response = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
+                    ControlRequest(command: "test-wedge", fields: ["loop": .string(loop)])
+                )
+                #expect(response.isOK, "\(response)")
+                let withheld = try await listener.await(
+                    "STATUS=watchdog withheld: not answering: \(loop)",
+                    from: again.index + 1,
+                    timeout: .seconds(30)
+                )
+                // The next round withholds again (the silence grew): no pet in between.
+                let still = try await listener.await(
+                    "STATUS=watchdog withheld",
+                    from: withheld.index + 1,
+                    timeout: .seconds(30)
+                )
+                let between = listener.datagrams.all[withheld.index...still.index]
+                #expect(!between.contains { $0.contains("WATCHDOG=1") }, "\(between)")
+                #expect(agent.log.contains("watchdog not petted"))
+                // The wedged loop blocks its thread for ever: no graceful stop to wait for.
+                await agent.kill()
             }
         }
         await listener.close()

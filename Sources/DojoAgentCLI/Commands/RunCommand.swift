@@ -21,9 +21,10 @@ struct RunCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let configuration = try self.options.load(requireCredentials: true).configuration
         let logger = LogSetup.bootstrap(level: configuration.logLevel)
-        let agent: Agent
+        var agent: Agent
         do {
             agent = try Agent(configuration: configuration, logger: logger)
+            agent.testHooks = ProcessInfo.processInfo.environment["DOJO_AGENT_TEST_HOOKS"] == "1"
         } catch let error as AgentConfigurationError {
             logger.critical("cannot start: \(error)")
             throw ExitCode(78)  // EX_CONFIG

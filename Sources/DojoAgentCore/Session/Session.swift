@@ -23,6 +23,18 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
     var authPolicy = Backoff.Policy.authRejected
     /// Draws for the backoff jitter (injectable for tests).
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
+    /// The open connection, if any, for the watchdog's probes.
+    private let current = PThreadLock<WebSocketConnection?>(nil)
+
+    /// The watchdog's liveness probe. While a connection is open, `answer` is called from its lws service thread on
+    /// its next turn (a wedged service thread never answers). Between connections the session is connecting or in
+    /// a backoff, each bounded by its own timeout, so it answers at once.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        guard let connection = self.current.withLock({ $0 }), connection.probe(answer) else {
+            answer()
+            return
+        }
+    }
 
     /// Waits until the adapter can serve (`POSAdapter.waitUntilReady`) before the first connection: Dojo sends
     /// requests the moment the socket opens, and an adapter whose capabilities are not known yet (a process that
@@ -62,6 +74,8 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     logger: self.logger
                 ) { connection in
                     openedAt.withLock { $0 = self.clock.now }
+                    self.current.withLock { $0 = connection }
+                    defer { self.current.withLock { $0 = nil } }
                     attempt = 0
                     authBackoff.reset()
                     authRejectionReported = false

@@ -28,6 +28,7 @@ public struct SystemdNotifyService: Service {
         case session(SessionStatus.Snapshot)
         case controlSocketListening
         case shutdown
+        case watchdogRound
     }
 
     public func run() async throws {
@@ -37,6 +38,16 @@ public struct SystemdNotifyService: Service {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 for await snapshot in sessionStatus.updates() { input.yield(.session(snapshot)) }
+            }
+            if let period = self.notifier.environment.watchdogPeriod {
+                // Rounds at half the period (sd_watchdog_enabled's advice): a loop silent for a whole round
+                // withholds the pet, so systemd acts at most about 1.5 periods after a loop wedges.
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        input.yield(.watchdogRound)
+                        do { try await Task.sleep(for: period / 2) } catch { break }
+                    }
+                }
             }
             tasks.addTask {
                 // Throws only when cancelled; either way the loop below must end.
@@ -48,8 +59,12 @@ public struct SystemdNotifyService: Service {
             var ready = false
             var lastStatus = ""
             var snapshot = sessionStatus.snapshot
+            var withheld = false
             loop: for await event in events {
                 switch event {
+                case .watchdogRound:
+                    withheld = self.watchdogRound(wasWithheld: withheld)
+                    continue loop
                 case .controlSocketListening: listening = true
                 case .session(let latest):
                     snapshot = latest
@@ -76,6 +91,26 @@ public struct SystemdNotifyService: Service {
             input.finish()
             tasks.cancelAll()
         }
+    }
+
+    /// Pets systemd if every loop answered the previous round's probe, else withholds the pet and says which loop
+    /// is silent (`STATUS=` and a warning); then probes every loop for the next round. Returns whether it withheld.
+    private func watchdogRound(wasWithheld: Bool) -> Bool {
+        let silent = self.agent.liveness.silentLoops()
+        defer { self.agent.liveness.probeAll() }
+        guard !silent.isEmpty else {
+            self.send(.watchdog)
+            if wasWithheld { self.logger.notice("every loop answers again; watchdog petted") }
+            return false
+        }
+        let names = silent.map { "\($0.name) (\(Int($0.silentFor.seconds)) s)" }.joined(separator: ", ")
+        let line = "watchdog withheld: not answering: \(names); systemd restarts the agent after WatchdogSec"
+        self.send(.status(line))
+        self.logger.warning(
+            "a loop does not answer: watchdog not petted",
+            metadata: ["loops": "\(silent.map(\.name).joined(separator: ","))"]
+        )
+        return true
     }
 
     private func statusLine(_ snapshot: SessionStatus.Snapshot) async -> String {

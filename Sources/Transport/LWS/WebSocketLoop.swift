@@ -35,6 +35,8 @@ final class WebSocketLoop: @unchecked Sendable {
         case cancelSend(UInt64)
         case close(WebSocketCloseCode, String)
         case resumeReceiving
+        /// A liveness probe (the agent's watchdog): answered from the service thread when it next drains commands.
+        case probe(@Sendable () -> Void)
     }
 
     /// A message waiting to be written, and the task waiting for it to be accepted by the socket.
@@ -227,6 +229,12 @@ final class WebSocketLoop: @unchecked Sendable {
     func requestClose(code: WebSocketCloseCode, reason: String) {
         precondition(code.isSendable, "BUG: close code \(code) may not be sent on the wire (RFC 6455 §7.4.1)")
         self.enqueue(.close(code, reason))
+    }
+
+    /// Has the service thread call `answer` on its next turn. Returns false when the loop has ended (nothing will
+    /// answer).
+    func probe(_ answer: @escaping @Sendable () -> Void) -> Bool {
+        self.enqueue(.probe(answer))
     }
 
     /// Called by the inbound iterator each time the consumer takes a message.
@@ -580,6 +588,8 @@ final class WebSocketLoop: @unchecked Sendable {
             case .close(let code, let reason):
                 self.closeRequestedLocally = true
                 self.beginClose(code: code, reason: reason, error: nil)
+            case .probe(let answer):
+                answer()
             case .resumeReceiving:
                 self.shared.withLock { shared in
                     shared.receivingPaused = false
