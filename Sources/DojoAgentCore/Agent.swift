@@ -17,7 +17,7 @@ public import Transport
 /// try await ServiceGroup(services: [agent], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
 ///
-/// Graceful shutdown stops the session first (no new requests; in-flight ones finish; close with 1000), then the
+/// Graceful shutdown stops the session first (no new requests; in-flight ones finish; close with 1001, going away), then the
 /// services it depends on.
 public struct Agent: Service {
     public let configuration: AgentConfiguration
@@ -155,7 +155,7 @@ public struct Agent: Service {
             self.liveness.register("control") { control.probe($0) }
             if let processAdapter { self.liveness.register("adapter") { processAdapter.probe($0) } }
             // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
-            // 1000) while the publisher, registrar and control socket it may use still run.
+            // 1001) while the publisher, registrar and control socket it may use still run.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: control),
                 .init(service: publisher),

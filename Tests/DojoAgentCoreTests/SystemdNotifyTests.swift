@@ -128,3 +128,19 @@ final class PendingAnswers: Sendable {
         for answer in waiting { answer() }
     }
 }
+
+/// What a SIGHUP reload applies live and what it says needs a restart.
+@Suite struct ConfigurationReloadTests {
+    @Test func theLogLevelIsLiveAndEverythingElseNeedsARestart() throws {
+        func load(_ overrides: [String: String]) throws -> AgentConfiguration.Resolved {
+            try AgentConfiguration.load(file: nil, environment: [:], overrides: overrides, requireCredentials: false)
+        }
+        let old = try load(["agent.log_level": "info", "dojo.api_key": "key-one"])
+        let same = ConfigurationReload(from: old, to: old)
+        #expect(same.live.isEmpty && same.needsRestart.isEmpty)
+        let new = try load(["agent.log_level": "debug", "outbox.drain_rate": "5", "dojo.api_key": "key-two"])
+        let plan = ConfigurationReload(from: old, to: new)
+        #expect(plan.live == ["agent.log_level"])
+        #expect(plan.needsRestart == ["dojo.api_key", "outbox.drain_rate"])
+    }
+}

@@ -2,6 +2,7 @@ import DojoAgentCore
 import DojoProtocol
 import DojoSimulator
 import Foundation
+import Glibc
 import Testing
 
 /// `dojo-agent run` under a stand-in systemd: the real binary, `NOTIFY_SOCKET` pointing at a datagram socket the
@@ -106,6 +107,84 @@ struct SystemdBinaryTests {
                 #expect(agent.log.contains("watchdog not petted"))
                 // The wedged loop blocks its thread for ever: no graceful stop to wait for.
                 await agent.kill()
+            }
+        }
+        await listener.close()
+    }
+
+    /// SIGHUP reloads: RELOADING=1 with MONOTONIC_USEC, then READY=1; the log level applies live, other changes are
+    /// named as needing a restart; a bad file is refused and the agent keeps running on the old one. Then SIGTERM
+    /// closes the session with 1001 and exits 0.
+    @Test func sighupReloadsAndABadFileIsRefused() async throws {
+        let listener = try NotifySocketListener.abstract()
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
+            launch.environment = ["NOTIFY_SOCKET": listener.address]
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                let ready = try await listener.await("READY=1", timeout: .seconds(30))
+                let session = try await simulator.awaitSession(timeout: .seconds(30))
+                let original = try String(contentsOfFile: agent.configFile, encoding: .utf8)
+                let changed =
+                    original.replacingOccurrences(of: "log_level = \"info\"", with: "log_level = \"debug\"")
+                    + "\n[outbox]\ndrain_rate = 5.0\n"
+                try changed.write(toFile: agent.configFile, atomically: true, encoding: .utf8)
+                agent.send(signal: SIGHUP)
+                let reloading = try await listener.await("RELOADING=1", from: ready.index + 1, timeout: .seconds(30))
+                #expect(reloading.datagram.contains("MONOTONIC_USEC="))
+                let reloaded = try await listener.await("READY=1", from: reloading.index + 1, timeout: .seconds(30))
+                #expect(agent.log.contains("some changes need a restart"), "\(agent.log)")
+                #expect(agent.log.contains("outbox.drain_rate"))
+                #expect(agent.log.contains("applied=agent.log_level"))
+
+                try "[agent\nlog_level = 3\n".write(toFile: agent.configFile, atomically: true, encoding: .utf8)
+                agent.send(signal: SIGHUP)
+                let again = try await listener.await("RELOADING=1", from: reloaded.index + 1, timeout: .seconds(30))
+                _ = try await listener.await("READY=1", from: again.index + 1, timeout: .seconds(30))
+                #expect(agent.log.contains("configuration reload refused; the running configuration is kept"))
+                #expect(agent.exitStatus == nil)
+                // Still serving on the old configuration.
+                let status = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
+                    ControlRequest(command: "status")
+                )
+                #expect(status.fields["session"]?.stringValue?.hasPrefix("connected since") == true)
+
+                agent.send(signal: SIGTERM)
+                let close = await session.awaitCloseFrame()
+                #expect(close?.code == 1001, "\(String(describing: close))")
+                #expect(await agent.awaitExit() == 0, "\(agent.log)")
+                #expect(listener.datagrams.all.last?.hasPrefix("STOPPING=1") == true)
+            }
+        }
+        await listener.close()
+    }
+
+    /// A second SIGTERM exits at once, even when the graceful drain cannot finish (here the session's lws thread is
+    /// wedged on purpose, so the first SIGTERM's drain would never end).
+    @Test func aSecondSignalExitsAtOnce() async throws {
+        let listener = try NotifySocketListener.abstract()
+        try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
+            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
+            launch.environment = [
+                "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000", "DOJO_AGENT_TEST_HOOKS": "1",
+            ]
+            try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
+                let ready = try await listener.await("READY=1", timeout: .seconds(30))
+                _ = try await simulator.awaitSession(timeout: .seconds(30))
+                let response = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
+                    ControlRequest(command: "test-wedge", fields: ["loop": .string("session")])
+                )
+                #expect(response.isOK)
+                let wedged = try await listener.await(
+                    "STATUS=watchdog withheld",
+                    from: ready.index + 1,
+                    timeout: .seconds(30)
+                )
+                agent.send(signal: SIGTERM)
+                _ = try await listener.await("STOPPING=1", from: wedged.index + 1, timeout: .seconds(30))
+                #expect(agent.exitStatus == nil)
+                agent.send(signal: SIGTERM)
+                #expect(await agent.awaitExit() == 128 + SIGTERM, "\(agent.log)")
+                #expect(agent.log.contains("second stop signal: exiting at once"))
             }
         }
         await listener.close()

@@ -11,7 +11,8 @@ import Transport
 /// Reconnects forever with the shared `Backoff` (full jitter, capped; the failure count resets only after the
 /// link stayed healthy for `resetAfter`). An HTTP 401/403 on the handshake is an auth rejection: logged clearly
 /// once, shown in `status`, and retried on the slow `authRejected` policy (minutes), so a bad key never hammers
-/// Dojo. On graceful shutdown it stops reading new requests, lets in-flight ones finish, and closes with 1000.
+/// Dojo. On graceful shutdown it stops reading new requests, lets in-flight ones finish, and closes with 1001 (going
+/// away).
 struct Session<C: Clock>: Service where C.Duration == Duration {
     let endpoint: WebSocketEndpoint
     let webSocket: WebSocketConfiguration
@@ -93,6 +94,11 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     }
                     try await self.dispatcher.serve(frames: frames.cancelOnGracefulShutdown()) { frame in
                         try await connection.send(text: frame)
+                    }
+                    // Shutting down, with every in-flight request answered: the agent is going away (1001), not
+                    // ending the conversation for good; Dojo may expect it back.
+                    if Task.isShuttingDownGracefully {
+                        await connection.close(code: .goingAway, reason: "agent shutting down")
                     }
                 }
                 failure = nil
