@@ -76,10 +76,7 @@ struct SystemdBinaryTests {
     func aWedgedLoopStopsTheWatchdogPets(loop: String) async throws {
         let listener = try NotifySocketListener.abstract()
         try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
-            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
-            launch.environment = [
-                "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000", "DOJO_AGENT_TEST_HOOKS": "1",
-            ]
+            let launch = watchdogLaunch(listener)
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 let ready = try await listener.await("READY=1", timeout: .seconds(30))
                 _ = try await simulator.awaitSession(timeout: .seconds(30))
@@ -87,10 +84,7 @@ struct SystemdBinaryTests {
                 let pet = try await listener.await("WATCHDOG=1", from: ready.index + 1, timeout: .seconds(30))
                 let again = try await listener.await("WATCHDOG=1", from: pet.index + 1, timeout: .seconds(30))
 
-                let response = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
-                    ControlRequest(command: "test-wedge", fields: ["loop": .string(loop)])
-                )
-                #expect(response.isOK, "\(response)")
+                try await wedge(loop, in: agent)
                 let withheld = try await listener.await(
                     "STATUS=watchdog withheld: not answering: \(loop)",
                     from: again.index + 1,
@@ -163,17 +157,11 @@ struct SystemdBinaryTests {
     @Test func aSecondSignalExitsAtOnce() async throws {
         let listener = try NotifySocketListener.abstract()
         try await DojoSimulator.withSimulator(configuration: .endToEnd()) { simulator in
-            var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
-            launch.environment = [
-                "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000", "DOJO_AGENT_TEST_HOOKS": "1",
-            ]
+            let launch = watchdogLaunch(listener)
             try await AgentProcess.withAgent(launch, simulator: simulator) { agent in
                 let ready = try await listener.await("READY=1", timeout: .seconds(30))
                 _ = try await simulator.awaitSession(timeout: .seconds(30))
-                let response = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
-                    ControlRequest(command: "test-wedge", fields: ["loop": .string("session")])
-                )
-                #expect(response.isOK)
+                try await wedge("session", in: agent)
                 let wedged = try await listener.await(
                     "STATUS=watchdog withheld",
                     from: ready.index + 1,
@@ -189,6 +177,23 @@ struct SystemdBinaryTests {
         }
         await listener.close()
     }
+}
+
+/// The demo agent with the watchdog on (a 2 s period) and the test hooks, telling `listener`.
+private func watchdogLaunch(_ listener: NotifySocketListener) -> AgentLaunch {
+    var launch = AgentLaunch(binary: agentBinary, adapter: .demo)
+    launch.environment = [
+        "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "2000000", "DOJO_AGENT_TEST_HOOKS": "1",
+    ]
+    return launch
+}
+
+/// Wedges the agent's `loop` through the `test-wedge` control command.
+private func wedge(_ loop: String, in agent: AgentProcess) async throws {
+    let response = try await ControlClient(socketPath: agent.stateDirectory + "/control.sock").send(
+        ControlRequest(command: "test-wedge", fields: ["loop": .string(loop)])
+    )
+    #expect(response.isOK, "\(response)")
 }
 
 func makeDirectory() throws -> String {

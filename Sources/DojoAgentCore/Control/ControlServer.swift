@@ -83,9 +83,14 @@ public struct ControlServer: Service {
     }
 
     /// The watchdog's liveness probe: `answer` is called by the request loop when it takes the probe in turn (a
-    /// loop wedged on a request never answers). Nothing answers before `run` or after it ended.
+    /// loop wedged on a request never answers). Before the loop runs (starting) or once it has ended, there is no
+    /// loop to be wedged: the probe is answered at once rather than lost (a lost probe would read as a wedge).
     public func probe(_ answer: @escaping @Sendable () -> Void) {
-        _ = self.probeSink.withLock { $0?.yield(.probe(answer)) }
+        let queued = self.probeSink.withLock { sink -> Bool in
+            guard let sink, case .enqueued = sink.yield(.probe(answer)) else { return false }
+            return true
+        }
+        if !queued { answer() }
     }
 
     /// Descriptors shared between the accept thread, connection threads and `run()`.

@@ -6,7 +6,7 @@ import Transport
 /// wake-up, the control server's request stream). An idle loop is woken by the probe, so no loop has to tick on a
 /// timer to look alive, and a loop wedged in a turn never answers.
 ///
-/// The watchdog runs rounds: ``silentLoops()`` names every loop that has not answered the previous round's probe,
+/// The watchdog runs rounds: ``silentLoops()`` names every loop that has not answered the latest round's probe,
 /// then ``probeAll()`` starts the next round. systemd is petted only when no loop is silent.
 public final class Liveness: Sendable {
     /// How a loop is asked: the loop must call `answer` from its own turn.
@@ -54,8 +54,9 @@ public final class Liveness: Sendable {
         }
     }
 
-    /// Starts a round: probes every loop that has answered its last probe (a silent one is not asked again, its
-    /// first unanswered probe still counts).
+    /// Starts a round: probes every loop. A silent loop is asked again too, so a probe lost on the way (a
+    /// connection that ended just as it was asked) cannot make a live loop look wedged: any later answer counts.
+    /// Its silence is measured from its oldest unanswered probe.
     public func probeAll(now: ContinuousClock.Instant = .now) {
         let round = self.state.withLock { state -> UInt64 in
             state.round += 1
@@ -63,9 +64,9 @@ public final class Liveness: Sendable {
         }
         let asks: [Ask] = self.state.withLock { state in
             var asks: [Ask] = []
-            for (name, var loop) in state.loops where loop.answered >= loop.asked {
+            for (name, var loop) in state.loops {
+                if loop.answered >= loop.asked { loop.askedAt = now }
                 loop.asked = round
-                loop.askedAt = now
                 state.loops[name] = loop
                 asks.append(Ask(name: name, probe: loop.probe, wedge: state.wedged.remove(name) != nil))
             }

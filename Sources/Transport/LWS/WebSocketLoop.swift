@@ -330,6 +330,8 @@ final class WebSocketLoop: @unchecked Sendable {
             return shared.commands
         }
         for case .send(let pending) in leftover { pending.fail(Self.closedError("the message was not sent")) }
+        // The thread is ending normally, so it is alive: a probe left unanswered would read as a wedge for good.
+        for case .probe(let answer) in leftover { answer() }
         lws.destroy()
         self.finishEverything()
     }
