@@ -17,7 +17,7 @@ public import Transport
 /// try await ServiceGroup(services: [agent], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
 ///
-/// Graceful shutdown stops the session first (no new requests; in-flight ones finish; close with 1000), then the
+/// Graceful shutdown stops the session first (no new requests; in-flight ones finish; close with 1001, going away), then the
 /// services it depends on.
 public struct Agent: Service {
     public let configuration: AgentConfiguration
@@ -28,6 +28,13 @@ public struct Agent: Service {
     /// Completed once the control socket accepts connections (`notify`, `status`); the natural moment to tell
     /// systemd the agent is ready.
     public let controlSocketReady = Completion()
+    /// The long loops' liveness, for the systemd watchdog (`SystemdNotifyService`): the session's lws service
+    /// thread, the publisher, the control server's request loop and a process adapter's supervisor register here
+    /// when `run` starts them.
+    public let liveness = Liveness()
+    /// Test hooks (`DOJO_AGENT_TEST_HOOKS=1` for `dojo-agent run`): the control command `test-wedge` with a
+    /// `loop` field wedges that loop on purpose, so a test sees the watchdog stop petting.
+    public var testHooks = false
     let adapterOverride: (any POSAdapter)?
     let logger: Logger
 
@@ -141,12 +148,17 @@ public struct Agent: Service {
                         registrar: registrar,
                         adapter: processAdapter
                     ),
-                ],
+                ].merging(self.testHooks ? ["test-wedge": self.wedgeHandler()] : [:]) { first, _ in first },
                 logger: self.child("dojo.control"),
-                onListening: { [ready = self.controlSocketReady] in ready.complete() }
+                onListening: { [ready = self.controlSocketReady] in ready.complete() },
+                groupAccess: self.configuration.controlSocketGroupAccess
             )
+            self.liveness.register("session") { session.probe($0) }
+            self.liveness.register("publisher") { publisher.probe($0) }
+            self.liveness.register("control") { control.probe($0) }
+            if let processAdapter { self.liveness.register("adapter") { processAdapter.probe($0) } }
             // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
-            // 1000) while the publisher, registrar and control socket it may use still run.
+            // 1001) while the publisher, registrar and control socket it may use still run.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: control),
                 .init(service: publisher),
@@ -203,6 +215,18 @@ public struct Agent: Service {
             }
             if let quarantined = self.outbox.quarantinedFile { fields["outboxQuarantined"] = .string(quarantined) }
             return .success(fields)
+        }
+    }
+
+    /// `test-wedge {"loop": name}`: the next liveness probe of that loop blocks its thread for ever.
+    private func wedgeHandler() -> ControlCommandHandler {
+        { request in
+            let name = request.fields["loop"]?.stringValue ?? ""
+            guard self.liveness.wedge(name) else {
+                return .failure("no loop \"\(name)\"; loops: \(self.liveness.names.joined(separator: ", "))")
+            }
+            self.logger.warning("test hook: wedging a loop on purpose", metadata: ["loop": "\(name)"])
+            return .success(["wedged": .string(name)])
         }
     }
 

@@ -368,6 +368,16 @@ extension AgentConfiguration {
         } render: {
             $0.stateDirectory
         },
+        ConfigurationKey("agent.control_socket") {
+            $0.controlSocket = try Read.optionalString($1)
+        } render: {
+            $0.controlSocketPath
+        },
+        ConfigurationKey("agent.control_socket_group_access") {
+            $0.controlSocketGroupAccess = try Read.boolean($1)
+        } render: {
+            "\($0.controlSocketGroupAccess)"
+        },
         ConfigurationKey("agent.log_level") {
             $0.logLevel = try Read.choice($1, logLevels)
         } render: {

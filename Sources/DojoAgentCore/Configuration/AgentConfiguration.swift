@@ -125,8 +125,15 @@ public struct AgentConfiguration: Sendable {
 
     public init() {}
 
-    /// `<state_directory>/control.sock`: `dojo-agent notify` and `status` talk to the running agent here.
-    public var controlSocketPath: String { self.path("control.sock") }
+    /// `agent.control_socket`: where the control socket lives when not in the state directory (for example
+    /// `/run/dojo-agent/control.sock` under systemd's `RuntimeDirectory=`).
+    public var controlSocket: String?
+    /// `agent.control_socket_group_access`: the control socket is usable by the agent's group (mode 0660).
+    public var controlSocketGroupAccess = false
+
+    /// `agent.control_socket`, by default `<state_directory>/control.sock`: `dojo-agent notify` and `status` talk
+    /// to the running agent here.
+    public var controlSocketPath: String { self.controlSocket ?? self.path("control.sock") }
     /// `<state_directory>/outbox.sqlite`: the durable POS event queue.
     public var outboxDatabasePath: String { self.path("outbox.sqlite") }
     /// `<state_directory>/agent.sqlite`: the Dojo-id → POS-id map and processed Dojo event ids.

@@ -28,18 +28,26 @@ public struct ControlServer: Service {
     private let handlers: [String: ControlCommandHandler]
     private let logger: Logger
     private let onListening: (@Sendable () -> Void)?
+    private let groupAccess: Bool
+    /// Where the watchdog's probes enter the request loop (set by `run`).
+    private let probeSink = PThreadLock<AsyncStream<Work>.Continuation?>(nil)
 
     /// - Parameters:
     ///   - socketPath: `<state_directory>/control.sock` (at most 107 bytes).
     ///   - handlers: command name → handler, for example `["notify": ControlCommands.notify(outbox: outbox)]`.
     ///   - logger: `dojo.control`.
     ///   - onListening: called once the socket accepts connections (readiness for systemd, or for tests).
+    ///   - groupAccess: `agent.control_socket_group_access`: the socket is 0660 in a directory that may be 0750
+    ///     (systemd's `RuntimeDirectory=`), so members of the agent's group (POS scripts) may use it; the file
+    ///     modes are then the check, not the peer's uid.
     public init(
         socketPath: String,
         handlers: [String: ControlCommandHandler],
         logger: Logger,
-        onListening: (@Sendable () -> Void)? = nil
+        onListening: (@Sendable () -> Void)? = nil,
+        groupAccess: Bool = false
     ) {
+        self.groupAccess = groupAccess
         self.socketPath = socketPath
         self.handlers = handlers
         self.logger = logger
@@ -68,6 +76,23 @@ public struct ControlServer: Service {
         }
     }
 
+    /// What the request loop takes: a client's request, or a liveness probe it answers on its turn.
+    private enum Work: Sendable {
+        case job(Job)
+        case probe(@Sendable () -> Void)
+    }
+
+    /// The watchdog's liveness probe: `answer` is called by the request loop when it takes the probe in turn (a
+    /// loop wedged on a request never answers). Before the loop runs (starting) or once it has ended, there is no
+    /// loop to be wedged: the probe is answered at once rather than lost (a lost probe would read as a wedge).
+    public func probe(_ answer: @escaping @Sendable () -> Void) {
+        let queued = self.probeSink.withLock { sink -> Bool in
+            guard let sink, case .enqueued = sink.yield(.probe(answer)) else { return false }
+            return true
+        }
+        if !queued { answer() }
+    }
+
     /// Descriptors shared between the accept thread, connection threads and `run()`.
     private struct Sockets {
         var listener: Int32 = -1
@@ -79,7 +104,9 @@ public struct ControlServer: Service {
         let listener = try self.listen()
         let sockets = PThreadLock(Sockets(listener: listener))
         let threads = DispatchGroup()
-        let (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
+        let (jobs, jobSink) = AsyncStream.makeStream(of: Work.self)
+        self.probeSink.withLock { $0 = jobSink }
+        defer { self.probeSink.withLock { $0 = nil } }
         self.logger.info("control socket listening", metadata: ["control.path": "\(self.socketPath)"])
 
         threads.enter()
@@ -93,8 +120,11 @@ public struct ControlServer: Service {
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                for await job in jobs.cancelOnGracefulShutdown() {
-                    group.addTask { job.reply(await self.answer(job.request)) }
+                for await work in jobs.cancelOnGracefulShutdown() {
+                    switch work {
+                    case .job(let job): group.addTask { job.reply(await self.answer(job.request)) }
+                    case .probe(let answer): answer()
+                    }
                 }
             }
         } onGracefulShutdown: {
@@ -134,7 +164,11 @@ public struct ControlServer: Service {
     /// Makes the directory owner-only, removes a stale socket, binds with mode 0600 and listens.
     private func listen() throws(ControlError) -> Int32 {
         let directory = (self.socketPath as NSString).deletingLastPathComponent
-        try Self.secureDirectory(directory.isEmpty ? "." : directory, logger: self.logger)
+        try Self.secureDirectory(
+            directory.isEmpty ? "." : directory,
+            groupAccess: self.groupAccess,
+            logger: self.logger
+        )
         try self.removeStaleSocket()
         let fd = try UnixSocket.makeSocket()
         let bound = try UnixSocket.withAddress(self.socketPath) { address, length in bind(fd, address, length) }
@@ -143,8 +177,9 @@ public struct ControlServer: Service {
             close(fd)
             throw ControlError(.socketFailed, "cannot create the control socket \(self.socketPath): \(reason)")
         }
-        // The directory is owner-only, so nobody else can reach the socket between bind and chmod.
-        guard chmod(self.socketPath, 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
+        // The directory is owner-only (or owner and group), so no other user can reach the socket between bind
+        // and chmod.
+        guard chmod(self.socketPath, self.groupAccess ? 0o660 : 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
             let reason = UnixSocket.errnoText()
             close(fd)
             unlink(self.socketPath)
@@ -154,8 +189,10 @@ public struct ControlServer: Service {
     }
 
     /// The state directory must not let other users replace the socket: created 0700 if missing, tightened to
-    /// 0700 if it is ours and open to others, refused if someone else owns it and others can write to it.
-    static func secureDirectory(_ directory: String, logger: Logger) throws(ControlError) {
+    /// 0700 if it is ours and open to others, refused if someone else owns it and others can write to it. With
+    /// `groupAccess` the group keeps its bits (0750 is fine); only other users' are removed.
+    static func secureDirectory(_ directory: String, groupAccess: Bool = false, logger: Logger) throws(ControlError) {
+        let forbidden: mode_t = groupAccess ? 0o007 : 0o077
         var info = stat()
         if stat(directory, &info) != 0 {
             guard errno == ENOENT else {
@@ -165,7 +202,7 @@ public struct ControlServer: Service {
                 try FileManager.default.createDirectory(
                     atPath: directory,
                     withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
+                    attributes: [.posixPermissions: groupAccess ? 0o750 : 0o700]
                 )
             } catch {
                 throw ControlError(.socketFailed, "cannot create the state directory \(directory): \(error)")
@@ -176,8 +213,8 @@ public struct ControlServer: Service {
             throw ControlError(.insecure, "\(directory) is not a directory")
         }
         if info.st_uid == geteuid() {
-            if info.st_mode & 0o077 != 0 {
-                guard chmod(directory, 0o700) == 0 else {
+            if info.st_mode & forbidden != 0 {
+                guard chmod(directory, info.st_mode & 0o777 & ~forbidden) == 0 else {
                     throw ControlError(.insecure, "cannot make \(directory) owner-only: \(UnixSocket.errnoText())")
                 }
                 logger.notice("state directory made owner-only (0700)", metadata: ["control.directory": "\(directory)"])
@@ -215,7 +252,7 @@ public struct ControlServer: Service {
 
     // MARK: - Threads
 
-    private func acceptLoop(sockets: PThreadLock<Sockets>, jobs: AsyncStream<Job>.Continuation, threads: DispatchGroup)
+    private func acceptLoop(sockets: PThreadLock<Sockets>, jobs: AsyncStream<Work>.Continuation, threads: DispatchGroup)
     {
         let listener = sockets.withLock { $0.listener }
         while true {
@@ -255,8 +292,8 @@ public struct ControlServer: Service {
         }
     }
 
-    private func serve(_ fd: Int32, jobs: AsyncStream<Job>.Continuation) {
-        if let refusal = Self.peerRefusal(fd) {
+    private func serve(_ fd: Int32, jobs: AsyncStream<Work>.Continuation) {
+        if !self.groupAccess, let refusal = Self.peerRefusal(fd) {
             UnixSocket.writeLine(fd, ControlResponse.failure(refusal).line)
             return
         }
@@ -282,7 +319,7 @@ public struct ControlServer: Service {
                 return
             }
             let job = Job(request: request)
-            guard case .enqueued = jobs.yield(job) else {
+            guard case .enqueued = jobs.yield(.job(job)) else {
                 UnixSocket.writeLine(fd, ControlResponse.failure("the agent is shutting down").line)
                 return
             }

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The POSIX calls behind the control socket, kept in one place: `sockaddr_un` handling, connect, bind, and
-/// reading and writing newline-delimited lines on a blocking descriptor.
+/// reading and writing newline-delimited lines on a blocking descriptor; and the one datagram systemd's
+/// `NOTIFY_SOCKET` takes.
 enum UnixSocket {
     /// `sun_path` holds 108 bytes including the terminating NUL on Linux.
     static let maximumPathLength = 107
@@ -71,6 +72,42 @@ enum UnixSocket {
             }
         }
         return fd
+    }
+
+    /// Sends one datagram to the Unix datagram socket `target` (systemd's `NOTIFY_SOCKET`): a path, or `@name` for
+    /// a Linux abstract socket (the `@` stands for the leading NUL byte). Never blocks. Returns nil when sent, else
+    /// why not.
+    static func sendDatagram(to target: String, _ bytes: [UInt8]) -> String? {
+        var name = Array(target.utf8)
+        let abstract = name.first == UInt8(ascii: "@")
+        if abstract { name[0] = 0 }
+        guard !name.isEmpty, name.count <= Self.maximumPathLength else {
+            return "the notify socket name is \(name.count) bytes long; Unix sockets allow \(Self.maximumPathLength)"
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return "socket() failed: \(Self.errnoText())" }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: name)
+            if !abstract { raw[name.count] = 0 }
+        }
+        // An abstract name is exactly its bytes (no terminator): the address length must say where it ends.
+        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path) ?? 2
+        let length = socklen_t(abstract ? pathOffset + name.count : MemoryLayout<sockaddr_un>.size)
+        while true {
+            let sent = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    bytes.withUnsafeBytes {
+                        sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), address, length)
+                    }
+                }
+            }
+            if sent >= 0 { return nil }
+            if errno == EINTR { continue }
+            return "cannot send to the notify socket \(target): \(Self.errnoText())"
+        }
     }
 
     /// Sets a receive and send timeout on a blocking descriptor.

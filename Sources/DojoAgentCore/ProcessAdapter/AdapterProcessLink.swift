@@ -20,6 +20,8 @@ final class AdapterProcessLink: Sendable {
         case shutdownRequested
         /// `initialize` ended: ready (`failure` nil), or unusable for this reason.
         case initializeFinished(failure: String?)
+        /// The watchdog's liveness probe: the supervisor calls `answer` when it takes the event in turn.
+        case probe(@Sendable () -> Void)
     }
 
     private struct Pending {

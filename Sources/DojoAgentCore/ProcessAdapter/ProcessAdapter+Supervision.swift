@@ -107,6 +107,17 @@ extension ProcessAdapter {
         capabilityBroadcast.finish()
     }
 
+    /// The watchdog's liveness probe: while a process runs, its supervisor loop calls `answer` when it takes the
+    /// probe in turn (a supervisor wedged in a turn never answers); between incarnations the supervisor sleeps in
+    /// a bounded restart backoff and answers at once.
+    public func probe(_ answer: @escaping @Sendable () -> Void) {
+        guard let link = shared.withLock({ $0.liveLink }) else {
+            answer()
+            return
+        }
+        link.report(.probe(answer))
+    }
+
     /// Graceful shutdown: no new requests, and the running process is asked to stop.
     private func requestShutdown() {
         let live = shared.withLock { shared in
@@ -301,6 +312,8 @@ extension ProcessAdapter {
                 case .initializeFinished(let failure):
                     if let failure { return .initializeFailed(failure) }
                     ready = true
+                case .probe(let answer):
+                    answer()
                 case .hung(let method, let after):
                     // The initialize timeout is reported as its outcome.
                     if method != "initialize" { return .hung(method: method, after: after) }

@@ -77,6 +77,8 @@ public struct Publisher: Service {
     private let logger: Logger
     private let observer: (@Sendable (Event) -> Void)?
     private let statusBox = PThreadLock(Status())
+    /// Liveness probes waiting for the loop's next turn (`probe`).
+    private let probes = PThreadLock<[@Sendable () -> Void]>([])
 
     /// - Parameters:
     ///   - outbox: the opened outbox.
@@ -114,6 +116,22 @@ public struct Publisher: Service {
     /// A snapshot of what the publisher has done.
     public var status: Status { self.statusBox.withLock { $0 } }
 
+    /// The watchdog's liveness probe: wakes the loop, which calls `answer` at the top of its next turn. A loop
+    /// wedged in a turn never answers.
+    public func probe(_ answer: @escaping @Sendable () -> Void) {
+        self.probes.withLock { $0.append(answer) }
+        self.outbox.publishes.signal()
+    }
+
+    /// Answers the probes waiting for this turn of the loop.
+    private func answerProbes() {
+        let waiting = self.probes.withLock { probes in
+            defer { probes = [] }
+            return probes
+        }
+        for answer in waiting { answer() }
+    }
+
     /// Makes the publisher look at the table now (for example after an operator retried rows).
     public func wake() {
         self.outbox.publishes.signal()
@@ -129,6 +147,7 @@ public struct Publisher: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.withLock({ $0 }), !Task.isCancelled {
+                    self.answerProbes()
                     let now = self.clock.now
                     var wakeAt: Date? = now.addingTimeInterval(self.configuration.maximumIdle.timeInterval)
                     if let until = databaseTroubleUntil.withLock({ $0 }), until > now {

@@ -11,7 +11,8 @@ import Transport
 /// Reconnects forever with the shared `Backoff` (full jitter, capped; the failure count resets only after the
 /// link stayed healthy for `resetAfter`). An HTTP 401/403 on the handshake is an auth rejection: logged clearly
 /// once, shown in `status`, and retried on the slow `authRejected` policy (minutes), so a bad key never hammers
-/// Dojo. On graceful shutdown it stops reading new requests, lets in-flight ones finish, and closes with 1000.
+/// Dojo. On graceful shutdown it stops reading new requests, lets in-flight ones finish, and closes with 1001 (going
+/// away).
 struct Session<C: Clock>: Service where C.Duration == Duration {
     let endpoint: WebSocketEndpoint
     let webSocket: WebSocketConfiguration
@@ -23,6 +24,18 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
     var authPolicy = Backoff.Policy.authRejected
     /// Draws for the backoff jitter (injectable for tests).
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
+    /// The open connection, if any, for the watchdog's probes.
+    private let current = PThreadLock<WebSocketConnection?>(nil)
+
+    /// The watchdog's liveness probe. While a connection is open, `answer` is called from its lws service thread on
+    /// its next turn (a wedged service thread never answers). Between connections the session is connecting or in
+    /// a backoff, each bounded by its own timeout, so it answers at once.
+    func probe(_ answer: @escaping @Sendable () -> Void) {
+        guard let connection = self.current.withLock({ $0 }), connection.probe(answer) else {
+            answer()
+            return
+        }
+    }
 
     /// Waits until the adapter can serve (`POSAdapter.waitUntilReady`) before the first connection: Dojo sends
     /// requests the moment the socket opens, and an adapter whose capabilities are not known yet (a process that
@@ -62,6 +75,8 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     logger: self.logger
                 ) { connection in
                     openedAt.withLock { $0 = self.clock.now }
+                    self.current.withLock { $0 = connection }
+                    defer { self.current.withLock { $0 = nil } }
                     attempt = 0
                     authBackoff.reset()
                     authRejectionReported = false
@@ -79,6 +94,11 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     }
                     try await self.dispatcher.serve(frames: frames.cancelOnGracefulShutdown()) { frame in
                         try await connection.send(text: frame)
+                    }
+                    // Shutting down, with every in-flight request answered: the agent is going away (1001), not
+                    // ending the conversation for good; Dojo may expect it back.
+                    if Task.isShuttingDownGracefully {
+                        await connection.close(code: .goingAway, reason: "agent shutting down")
                     }
                 }
                 failure = nil

@@ -38,6 +38,12 @@ public final class SessionStatus: Sendable {
         public var connections: Int
         /// Why the last connection ended, if one did.
         public var lastError: String?
+
+        public init(state: State, connections: Int, lastError: String?) {
+            self.state = state
+            self.connections = connections
+            self.lastError = lastError
+        }
     }
 
     private let state = PThreadLock(Snapshot(state: .starting, connections: 0, lastError: nil))

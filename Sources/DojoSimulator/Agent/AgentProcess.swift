@@ -25,6 +25,8 @@ public struct AgentLaunch: Sendable {
     public var settings: [String: String]
     /// The agent's log level.
     public var logLevel = "info"
+    /// Variables added to the agent's environment (for example `NOTIFY_SOCKET`, `WATCHDOG_USEC`).
+    public var environment: [String: String] = [:]
 
     /// A launch with the short liveness settings scenarios need (ping every 2 s, dead after 5 s more), so a
     /// "stop answering pings" fault is noticed in seconds, while a busy machine's late pong is not taken for one.
@@ -97,7 +99,7 @@ public final class AgentProcess: Sendable {
         defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
         do {
             try agent.writeConfiguration(launch, simulator: simulator)
-            try agent.start()
+            try agent.start(launch)
         } catch {
             await agent.stop(grace: .seconds(1))
             throw error
@@ -166,7 +168,7 @@ public final class AgentProcess: Sendable {
         }
     }
 
-    private func start() throws {
+    private func start(_ launch: AgentLaunch) throws {
         _ = FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw SimulatorError(.setupFailed, "cannot open \(logFile)")
@@ -189,9 +191,12 @@ public final class AgentProcess: Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         // The agent must not inherit a configuration from the environment of whoever runs the simulator.
+        // Nor talk to the systemd that may run the tests: only a test's own NOTIFY_SOCKET reaches it.
         process.environment = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("DOJO_AGENT_") && $0.key != "DOJO_API_KEY" && $0.key != "CREDENTIALS_DIRECTORY"
+                && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains($0.key)
         }
+        .merging(launch.environment) { _, given in given }
         let exits = self.exits
         process.terminationHandler = { finished in
             exits.append(finished.terminationStatus)
@@ -220,6 +225,12 @@ public final class AgentProcess: Sendable {
             Glibc.kill(process.processIdentifier, SIGKILL)
             _ = await self.awaitExit()
         }
+    }
+
+    /// Sends `signal` (SIGHUP, SIGTERM…) to the agent, if it runs.
+    public func send(signal: Int32) {
+        guard let process = self.process.withLockedValue({ $0 }), process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, signal)
     }
 
     /// Kills the agent at once (SIGKILL), as a crash or a power cut would, and waits for it to be gone.

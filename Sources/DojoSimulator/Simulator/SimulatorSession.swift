@@ -141,6 +141,11 @@ public final class SimulatorSession: Sendable, CustomStringConvertible {
         _ = await self.connection.closeFrame()
     }
 
+    /// Waits until the connection has ended; the close frame the agent sent, if it sent one.
+    public func awaitCloseFrame() async -> PeerCloseFrame? {
+        await self.connection.closeFrame()
+    }
+
     // MARK: - Receiving
 
     /// Reads every frame until the connection ends; run by the simulator for each session.

@@ -35,6 +35,8 @@ final class WebSocketLoop: @unchecked Sendable {
         case cancelSend(UInt64)
         case close(WebSocketCloseCode, String)
         case resumeReceiving
+        /// A liveness probe (the agent's watchdog): answered from the service thread when it next drains commands.
+        case probe(@Sendable () -> Void)
     }
 
     /// A message waiting to be written, and the task waiting for it to be accepted by the socket.
@@ -229,6 +231,12 @@ final class WebSocketLoop: @unchecked Sendable {
         self.enqueue(.close(code, reason))
     }
 
+    /// Has the service thread call `answer` on its next turn. Returns false when the loop has ended (nothing will
+    /// answer).
+    func probe(_ answer: @escaping @Sendable () -> Void) -> Bool {
+        self.enqueue(.probe(answer))
+    }
+
     /// Called by the inbound iterator each time the consumer takes a message.
     func messageConsumed() {
         self.shared.withLock { shared in
@@ -322,6 +330,8 @@ final class WebSocketLoop: @unchecked Sendable {
             return shared.commands
         }
         for case .send(let pending) in leftover { pending.fail(Self.closedError("the message was not sent")) }
+        // The thread is ending normally, so it is alive: a probe left unanswered would read as a wedge for good.
+        for case .probe(let answer) in leftover { answer() }
         lws.destroy()
         self.finishEverything()
     }
@@ -580,6 +590,8 @@ final class WebSocketLoop: @unchecked Sendable {
             case .close(let code, let reason):
                 self.closeRequestedLocally = true
                 self.beginClose(code: code, reason: reason, error: nil)
+            case .probe(let answer):
+                answer()
             case .resumeReceiving:
                 self.shared.withLock { shared in
                     shared.receivingPaused = false

@@ -29,6 +29,14 @@ public struct WebSocketConnection: Sendable {
     }
 
     /// Sends a text message. See `send(_:)`.
+    /// Proves the connection's lws service thread still turns: `answer` is called from that thread the next time
+    /// it drains its commands (a wake-up of `poll()`, nothing on the wire). Returns false when the connection has
+    /// ended, so nothing will answer.
+    @discardableResult
+    public func probe(_ answer: @escaping @Sendable () -> Void) -> Bool {
+        self.loop.probe(answer)
+    }
+
     public func send(text: String) async throws {
         try await self.loop.send(.text(text))
     }
