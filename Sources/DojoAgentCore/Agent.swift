@@ -153,7 +153,7 @@ public struct Agent: Service {
                 onListening: { [ready = self.controlSocketReady] in ready.complete() },
                 groupAccess: self.configuration.controlSocketGroupAccess
             )
-            self.liveness.register("session") { session.probe($0) }
+            self.liveness.register("session") { [session] in session.probe($0) }
             self.liveness.register("publisher") { publisher.probe($0) }
             self.liveness.register("control") { control.probe($0) }
             if let processAdapter { self.liveness.register("adapter") { processAdapter.probe($0) } }
