@@ -12,8 +12,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(
+        help: "Do not require the API key and software-house-id (systemd's ExecReload= gets no credentials)."
+    )
+    var noCredentials = false
+
     func run() async throws {
-        let resolved = try self.options.load(requireCredentials: true)
+        let resolved = try self.options.load(requireCredentials: !self.noCredentials)
         let width = resolved.listing.map(\.key.count).max() ?? 0
         print("# configuration file: \(self.options.configFile ?? "(none: defaults, environment and flags only)")")
         for entry in resolved.listing {
