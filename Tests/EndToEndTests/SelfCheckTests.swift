@@ -24,20 +24,15 @@ struct SelfCheckRun {
     func status(of capability: String) -> String? { row(capability)?["status"]?.stringValue }
 }
 
-/// Runs `dojo-sim check ARGUMENTS --report …` from the checkout and waits (at most 300 s) for it to exit; the
-/// process is killed if it is still running when this returns.
-func selfCheck(_ arguments: [String]) async throws -> SelfCheckRun {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("dojo-self-check-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let reportFile = "\(directory)/report.json"
-    let outputFile = "\(directory)/output.txt"
+/// Runs `executable ARGUMENTS` from the checkout with its output in `outputFile`, and waits (at most 300 s) for
+/// it to exit; the process is killed if it is still running when this returns. Nil if it did not exit in time.
+func runToExit(_ executable: String, _ arguments: [String], outputFile: String) async throws -> Int32? {
     _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
     let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+    defer { try? output.close() }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: simulatorBinary)
-    process.arguments = ["check", "--agent-binary", agentBinary, "--report", reportFile] + arguments
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: checkoutRoot)
     process.standardOutput = output
     process.standardError = output
@@ -46,7 +41,7 @@ func selfCheck(_ arguments: [String]) async throws -> SelfCheckRun {
     process.terminationHandler = { exited.yield($0.terminationStatus) }
     try process.run()
     defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    let status = await withTaskGroup(of: Int32?.self) { group in
+    return await withTaskGroup(of: Int32?.self) { group in
         group.addTask {
             for await status in exits { return status }
             return nil
@@ -59,7 +54,27 @@ func selfCheck(_ arguments: [String]) async throws -> SelfCheckRun {
         group.cancelAll()
         return first
     }
-    try? output.close()
+}
+
+/// A fresh temporary directory, removed by the caller.
+func makeTestDirectory() throws -> String {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("dojo-self-check-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// Runs `dojo-sim check ARGUMENTS --report …` from the checkout (at most 300 s) and reads its verdict.
+func selfCheck(_ arguments: [String]) async throws -> SelfCheckRun {
+    let directory = try makeTestDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let reportFile = "\(directory)/report.json"
+    let outputFile = "\(directory)/output.txt"
+    let status = try await runToExit(
+        simulatorBinary,
+        ["check", "--agent-binary", agentBinary, "--report", reportFile] + arguments,
+        outputFile: outputFile
+    )
     let text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
     guard let status else {
         Issue.record("dojo-sim check did not finish within 300 s:\n\(text)")
@@ -68,6 +83,24 @@ func selfCheck(_ arguments: [String]) async throws -> SelfCheckRun {
     let report = (try? String(contentsOfFile: reportFile, encoding: .utf8)).flatMap { try? JSONValue(parsing: $0) }
     let markdown = try? String(contentsOfFile: "\(directory)/report.md", encoding: .utf8)
     return SelfCheckRun(status: status, output: text, report: report, markdown: markdown)
+}
+
+/// The full path of `command` on PATH, if it is installed.
+func installed(_ command: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(command)" }.first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+}
+
+/// A passing verdict: exit 0 and every capability Dojo knows declared, checked and passed.
+func expectEveryCapabilityPassed(_ run: SelfCheckRun) {
+    #expect(run.status == 0, "\(run.output)")
+    let rows = run.report?["capabilities"]?.arrayValue ?? []
+    #expect(rows.count == Capability.all.count)
+    for row in rows {
+        #expect(row["status"]?.stringValue == "passed", "\(row.serialized())")
+    }
 }
 
 private let variantAdapter = "python3 \(checkoutRoot)/Tests/Support/Adapters/variant_adapter.py"
@@ -82,7 +115,6 @@ struct SelfCheckTests {
     /// The shipped Python example passes whole: every capability it declares checked and passed, exit 0.
     @Test func thePythonExamplePasses() async throws {
         let run = try await selfCheck(["--adapter-command", "python3 Examples/python-adapter/adapter.py", "--details"])
-        #expect(run.status == 0, "\(run.output)")
         // The timing checks ran: a repeated create, back-to-back updates, a request the moment a restart reconnects.
         for check in [
             "CreateReservationV1 repeated create back to back answers one reservation",
@@ -91,12 +123,36 @@ struct SelfCheckTests {
         ] {
             #expect(run.output.contains("PASS \(check)"), "\(check)")
         }
-        let rows = run.report?["capabilities"]?.arrayValue ?? []
-        #expect(rows.count == Capability.all.count)
-        for row in rows {
-            #expect(row["status"]?.stringValue == "passed", "\(row.serialized())")
-        }
+        expectEveryCapabilityPassed(run)
         #expect(run.markdown?.contains("| CreateReservation | yes | yes |") == true)
+    }
+
+    /// The Node.js example passes whole (skipped, saying so, where node is not installed).
+    @Test(.enabled(if: installed("node") != nil, "node is not installed: the Node.js example is not checked"))
+    func theNodeExamplePasses() async throws {
+        expectEveryCapabilityPassed(
+            try await selfCheck(["--adapter-command", "node Examples/node-adapter/adapter.js"])
+        )
+    }
+
+    /// The Java example, compiled with javac alone, passes whole (skipped, saying so, without a JDK).
+    @Test(
+        .enabled(
+            if: installed("javac") != nil && installed("java") != nil,
+            "javac/java are not installed: the Java example is not checked"
+        )
+    )
+    func theJavaExamplePasses() async throws {
+        let classes = try makeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: classes) }
+        let javac = try await runToExit(
+            installed("javac") ?? "javac",
+            ["-Xlint:all", "-Werror", "-d", classes, "Examples/java-adapter/Adapter.java"],
+            outputFile: "\(classes)/javac.txt"
+        )
+        let compiler = (try? String(contentsOfFile: "\(classes)/javac.txt", encoding: .utf8)) ?? ""
+        try #require(javac == 0, "javac failed:\n\(compiler)")
+        expectEveryCapabilityPassed(try await selfCheck(["--adapter-command", "java -cp \(classes) Adapter"]))
     }
 
     /// Issue 13: a reservations-only adapter without a table id is told once what to pass, and the verdict is
