@@ -184,6 +184,34 @@ struct SelfCheckTests {
         }
     }
 
+    /// The table ids can come from a fixture file's `[check]` section instead of options.
+    @Test func tableIDsComeFromAFixtureFile() async throws {
+        let directory = try makeTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fixture = "\(directory)/check.toml"
+        try """
+        # what dojo-sim check cannot discover from this POS
+        [check]
+        table_ids = ["table-1", "table-2"]  # two, so updates can move a booking
+        """.write(toFile: fixture, atomically: true, encoding: .utf8)
+        let run = try await selfCheck([
+            "--adapter-command", "\(variantAdapter) --only \(reservationCapabilities.joined(separator: ","))",
+            "--fixture", fixture,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.status(of: "UpdateReservation") == "passed")
+    }
+
+    /// An update that patches instead of replacing fails alone, naming rule 4 (Updates replace).
+    @Test func anUpdateThatDoesNotReplaceFailsNamingTheRule() async throws {
+        let run = try await selfCheck(["--adapter-command", "\(variantAdapter) --broken update"])
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.status(of: "UpdateReservation") == "failed")
+        #expect(run.row("UpdateReservation")?["firstFailure"]?["rule"]?["number"] == .integer(4), "\(run.output)")
+        #expect(run.status(of: "SearchReservations") == "passed", "only the update is broken")
+        try expectQuotedFromTheGuide(run)
+    }
+
     /// An adapter with one capability that cannot be checked without a table: nothing checked, exit 4.
     @Test func nothingCheckedHasItsOwnStatus() async throws {
         let run = try await selfCheck(["--adapter-command", "\(variantAdapter) --only CreateReservation"])
