@@ -214,11 +214,14 @@ struct CheckVerdict: Sendable {
                     for capability in exercised { update(capability) { $0.passed += 1 } }
                 case .failed:
                     stepsRun += 1
+                    // The step's story, split: what Dojo sent (and the POS changes it made), and what came back.
+                    let answers = outcome.story.filter { $0.hasPrefix("POS → Dojo") }
+                    let requests = outcome.story.filter { !$0.hasPrefix("POS → Dojo") }
                     let failure = CheckFailure(
                         source: "\(result.name): \(outcome.name)",
                         reason: outcome.reason ?? "failed",
-                        request: outcome.story.isEmpty ? nil : outcome.story.joined(separator: "\n"),
-                        answer: nil,
+                        request: requests.isEmpty ? nil : requests.joined(separator: "\n"),
+                        answer: answers.isEmpty ? nil : answers.joined(separator: "\n"),
                         rule: nil
                     )
                     for capability in exercised {

@@ -95,6 +95,11 @@ extension AgentOptions {
         {
             tableIDs = page.data.map(\.id)
         }
+        if tableIDs.isEmpty, declared.contains(.searchTables), notes.isEmpty, !booking.isEmpty {
+            let note = "SearchTables listed no table: pass --table-id to check reservation steps"
+            notes.append(note)
+            for capability in booking { notCheckable[capability] = "needs a table id (see the note)" }
+        }
         let timing = await TimingChecks(simulator: simulator, agent: agent, declared: declared, tableIDs: tableIDs)
             .run()
         if request.details {
