@@ -8,7 +8,7 @@ import PackageDescription
 //                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB, Transport (LogText)
 //                                     └──────────► GRDB, swift-log, swift-service-lifecycle
 //   dojo-sim (DojoSimulatorCLI) ─► DojoSimulator ─► DojoProtocol, Hummingbird (NIO; never in dojo-agent)
-//   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol
+//   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol; dojo-sim check runs it via the agent
 //
 // The daemon's closure must stay free of NIO: scripts/check-deps enforces it.
 
@@ -120,6 +120,8 @@ let package = Package(
             dependencies: [
                 "DojoSimulator",
                 "DojoProtocol",
+                "DojoAdapter",  // dojo-sim check runs the conformance suite through the agent
+                "DojoAgentTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

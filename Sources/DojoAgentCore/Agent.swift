@@ -13,9 +13,14 @@ public import Transport
 ///
 /// ```swift
 /// let configuration = try AgentConfiguration.load(file: "/etc/dojo-agent/agent.conf").configuration
-/// let agent = Agent(configuration: configuration, adapter: MyPOSAdapter(), logger: Logger(label: "dojo"))
+/// var logger = Logger(label: "dojo")
+/// logger.logLevel = configuration.logLevel  // agent.log_level: applied by whoever makes the logger (here, you)
+/// let agent = try Agent(configuration: configuration, adapter: MyPOSAdapter(), logger: logger)
 /// try await ServiceGroup(services: [agent], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
+///
+/// The agent logs through the `logger` it is given and never changes its level: `dojo-agent run` applies
+/// `agent.log_level` to the logger it makes; an embedding program applies it (or its own choice) itself.
 ///
 /// Graceful shutdown stops the session first (no new requests; in-flight ones finish; close with 1001, going away), then the
 /// services it depends on.
@@ -108,7 +113,7 @@ public struct Agent: Service {
             "dojo-agent starting",
             metadata: [
                 "ws.url": "\(endpoint)", "api.url": "\(dojo.apiBaseURL)",
-                "adapter": "\(self.configuration.adapter.kind)",
+                "adapter": "\(Self.describe(serving: adapter, overridden: self.adapterOverride != nil))",
                 "capabilities": "\(adapter.capabilities.count)", "state": "\(self.configuration.stateDirectory)",
             ]
         )
@@ -228,6 +233,16 @@ public struct Agent: Service {
             self.logger.warning("test hook: wedging a loop on purpose", metadata: ["loop": "\(name)"])
             return .success(["wedged": .string(name)])
         }
+    }
+
+    /// The adapter actually serving, for the start-up line: an embedded one by its type (`adapter.kind` in the
+    /// configuration then says nothing about it), the demo POS, or a process by its command.
+    static func describe(serving adapter: any POSAdapter, overridden: Bool) -> String {
+        if let process = adapter as? ProcessAdapter {
+            return "process \(process.configuration.command.first ?? "?")"
+        }
+        if overridden { return "embedded \(type(of: adapter))" }
+        return adapter is DemoPOS ? "demo" : "\(type(of: adapter))"
     }
 
     /// The adapter `configuration.adapter` names: the built-in demo POS, or a vendor's process.

@@ -38,16 +38,23 @@ public struct AdapterConformanceSuite: Sendable {
         /// The start of the first reservation the suite books. Defaults to the reference fixture's
         /// `2024-08-12T09:30:00.000Z`; set it if your POS refuses bookings in the past.
         public var baseTime: Timestamp
+        /// An area id for the `SearchTablesV1 areaId` check when no table the POS lists names its area.
+        public var areaID: String?
+        /// Called with a check's name just before it runs (not for checks skipped for a missing capability):
+        /// `dojo-sim check` uses it to tie the requests it relays to the check that sent them.
+        public var checkStarted: (@Sendable (String) -> Void)?
 
         /// Creates options.
         public init(
             tableIDs: [String]? = nil,
             runID: String = Options.randomRunID(),
-            baseTime: Timestamp = Timestamp(millisecondsSince1970: 1_723_455_000_000)
+            baseTime: Timestamp = Timestamp(millisecondsSince1970: 1_723_455_000_000),
+            areaID: String? = nil
         ) {
             self.tableIDs = tableIDs
             self.runID = runID
             self.baseTime = baseTime
+            self.areaID = areaID
         }
 
         /// Eight random hexadecimal digits.

@@ -36,6 +36,7 @@ final class ConformanceRun {
             )
             return
         }
+        options.checkStarted?(name)
         do {
             try await body()
             checks.append(ConformanceCheck(name: name, outcome: .passed))

@@ -1,3 +1,4 @@
+import DojoAdapter
 import DojoProtocol
 import DojoSimulator
 import Foundation
@@ -48,6 +49,45 @@ struct DispatcherInterruptionTests {
             try await group.waitForAll()
         }
         #expect(adapter.calls == ["create-party dp-cut", "create-party dp-cut"])
+    }
+
+    /// An adapter whose call ends in `CancellationError` (the agent cancelled it, as when the link drops with a
+    /// create in flight) did not fail: Dojo is not answered "internal error" and the request stays re-runnable.
+    @Test func aCancelledAdapterCallIsNotAnsweredAsAnAdapterFailure() async throws {
+        struct Cancelling: POSAdapter {
+            var capabilities: Set<Capability> { [.listAreas, .searchTables] }
+            func listAreas(_ request: ListAreasRequest, context: RequestContext) async throws -> [Area] {
+                throw CancellationError()
+            }
+            func searchTables(_ request: SearchTablesRequest, context: RequestContext) async throws -> Page<Table> {
+                Page(data: [])
+            }
+        }
+        let dispatcher = Dispatcher(
+            adapter: Cancelling(),
+            store: try AgentStore(path: try temporaryDirectory() + "/agent.sqlite"),
+            configuration: .init(),
+            clock: ContinuousClock(),
+            logger: testLogger
+        )
+        let (frames, input) = AsyncStream<String>.makeStream()
+        let answers = AsyncQueue<String>()
+        let sent = Sent()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await dispatcher.serve(frames: frames) {
+                    sent.append($0)
+                    answers.push($0)
+                }
+            }
+            input.yield(frame(id: "cancelled", method: "ListAreasV1"))
+            input.yield(frame(id: "answered", method: "SearchTablesV1"))
+            let answer = try ResponseFrame(parsing: try #require(await answers.next()))
+            #expect(answer.id?.text == "answered")
+            input.finish()
+            try await group.waitForAll()
+        }
+        #expect(sent.all.count == 1, "\(sent.all)")
     }
 }
 

@@ -234,7 +234,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     let result = try await self.call(request, context: context, logger: logger)
                     frame = .success(result, id: rpc.id, method: rpc.method)
                     outcome = "ok"
-                } catch _ where Task.isCancelled {
+                } catch let error where Task.isCancelled || error is CancellationError {
+                    // The agent cancelled the call (the link dropped, the agent is stopping): the adapter did not
+                    // fail, so no "adapter call failed". Left unanswered (abandon logs it), Dojo's retry runs it.
                     abandon()
                     return .finished
                 } catch {

@@ -59,6 +59,10 @@ public final class AgentProcess: Sendable {
     public let binary: String
     private let process: NIOLockedValueBox<Process?>
     private let exits = Journal<Int32>()
+    /// How many exits the journal held when the current process started (a restart starts a new one).
+    private let exitsBeforeStart = NIOLockedValueBox(0)
+    /// The launch of the last start, for `restart`.
+    private let lastLaunch = NIOLockedValueBox<AgentLaunch?>(nil)
 
     private init(directory: String, binary: String) {
         self.directory = directory
@@ -76,8 +80,11 @@ public final class AgentProcess: Sendable {
     /// The agent's state directory.
     public var stateDirectory: String { directory + "/state" }
 
-    /// The exit status, once the process has ended.
-    public var exitStatus: Int32? { exits.all.first }
+    /// The exit status, once the current process has ended.
+    public var exitStatus: Int32? {
+        let all = exits.all
+        return all.count > exitsBeforeStart.withLockedValue({ $0 }) ? all.last : nil
+    }
 
     /// Everything the agent logged so far.
     public var log: String {
@@ -169,6 +176,7 @@ public final class AgentProcess: Sendable {
     }
 
     private func start(_ launch: AgentLaunch) throws {
+        self.lastLaunch.withLockedValue { $0 = launch }
         _ = FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw SimulatorError(.setupFailed, "cannot open \(logFile)")
@@ -198,6 +206,7 @@ public final class AgentProcess: Sendable {
         }
         .merging(launch.environment) { _, given in given }
         let exits = self.exits
+        exitsBeforeStart.withLockedValue { $0 = exits.count }
         process.terminationHandler = { finished in
             exits.append(finished.terminationStatus)
         }
@@ -217,9 +226,10 @@ public final class AgentProcess: Sendable {
         guard let process = self.process.withLockedValue({ $0 }), process.isRunning else { return }
         process.terminate()
         let exits = self.exits
+        let from = exitsBeforeStart.withLockedValue { $0 }
         let stopped =
             (try? await withDeadline(grace, waitingFor: "the agent to stop") {
-                try await exits.first { _ in true }
+                try await exits.first(from: from) { _ in true }
             }) != nil
         if !stopped {
             Glibc.kill(process.processIdentifier, SIGKILL)
@@ -242,7 +252,19 @@ public final class AgentProcess: Sendable {
 
     /// Waits until the agent has exited and returns its status; nil if the waiting task is cancelled first.
     public func awaitExit() async -> Int32? {
-        try? await self.exits.first { _ in true }.element
+        try? await self.exits.first(from: exitsBeforeStart.withLockedValue { $0 }) { _ in true }.element
+    }
+
+    /// Stops the agent (SIGTERM, then SIGKILL after `grace`) and starts it again with the same configuration
+    /// and state directory, as a restart of the POS host or an upgrade does. The adapter process restarts with it.
+    ///
+    /// - Throws: ``SimulatorError`` (`setupFailed`) when the agent cannot be started again.
+    public func restart(grace: Duration) async throws {
+        await stop(grace: grace)
+        guard let launch = self.lastLaunch.withLockedValue({ $0 }) else {
+            throw SimulatorError(.setupFailed, "the agent was never started, so it cannot be restarted")
+        }
+        try start(launch)
     }
 }
 

@@ -141,7 +141,11 @@ public struct ScenarioRunner: Sendable {
             case .skip(let why):
                 status = .skipped
                 reason = why
-                for name in captures(of: step) { variables.markUnset(name, .skipped(step: step.name)) }
+                // A value given in the options (dojo-sim check --table-id) stands in for a step Dojo would
+                // not send: a capturing SearchTablesV1 skipped for an undeclared capability keeps it.
+                for name in captures(of: step) where options.variables[name] == nil {
+                    variables.markUnset(name, .skipped(step: step.name))
+                }
             case .fail(let why):
                 status = .failed
                 reason = why
@@ -203,8 +207,25 @@ public struct ScenarioRunner: Sendable {
             }
         case .concurrent(var calls):
             for index in calls.indices { calls[index].expect = try resolved(calls[index].expect, variables) }
-            let requests = try calls.map { try makeRequest($0, variables: variables) }
-            for request in requests { try checkRegistered(request) }
+            // Dojo sends the calls it can route: one for an unregistered capability (or needing what such a
+            // call would have created) is left out, and the step is skipped only when none is left.
+            var requests: [DojoRequest] = []
+            var kept: [ScenarioCall] = []
+            var firstSkip: (any Error)?
+            for call in calls {
+                do {
+                    let request = try makeRequest(call, variables: variables)
+                    try checkRegistered(request)
+                    requests.append(request)
+                    kept.append(call)
+                } catch let missing as MissingVariable where missing.causesSkip {
+                    firstSkip = firstSkip ?? missing
+                } catch StepVerdict.skip(let why) {
+                    firstSkip = firstSkip ?? StepVerdict.skip(why)
+                }
+            }
+            calls = kept
+            if requests.isEmpty, let firstSkip { throw firstSkip }
             for request in requests { context.story.append(Narrator.dojoToPOS + Narrator.describe(request)) }
             let results = try await simulator.exchangeConcurrently(requests, timeout: timeout(for: step))
             var problems: [String] = []
