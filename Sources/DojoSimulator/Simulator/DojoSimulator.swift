@@ -143,7 +143,7 @@ public final class DojoSimulator: Sendable {
         case .files(let files):
             peerConfiguration.tls = files
         case .generated:
-            let material = try GeneratedTLS.make()
+            let material = try await offThePool { try GeneratedTLS.make() }
             generated = material
             peerConfiguration.tls = .init(
                 certificateChain: material.certificateChain,
