@@ -244,10 +244,11 @@ struct SelfCheckTests {
     @Test func anAdapterNotReadyAfterARestartFailsTheRestartCheck() async throws {
         let run = try await selfCheck(["--adapter-command", "\(variantAdapter) --broken not-ready", "--details"])
         #expect(run.status == 1, "\(run.output)")
-        #expect(
-            run.output.contains("FAIL SearchTablesV1 sent the moment the socket opens after a restart is served"),
-            "\(run.output)"
-        )
+        // Which request of the restart check meets the refusal first depends on timing: any of them, failed.
+        let failed = run.output.split(separator: "\n").filter {
+            $0.contains("FAIL ") && $0.contains("sent the moment the socket opens after a restart is served")
+        }
+        #expect(!failed.isEmpty, "\(run.output)")
     }
 
     /// Every rule a verdict quotes is in Docs/vendor-guide.md §2, word for word (line breaks and bold aside).
