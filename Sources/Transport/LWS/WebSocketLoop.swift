@@ -2,23 +2,21 @@ import CLibWebSockets
 import Foundation
 import Logging
 
-/// One WebSocket connection driven by its own libwebsockets context and service thread.
+/// One WebSocket connection driven by its own libwebsockets context on an `LWSServiceThread`.
 ///
-/// Threading invariants (libwebsockets README.coding, "Libwebsockets is singlethreaded"):
-/// 1. The service thread is the only caller of lws, with one exception: `lws_cancel_service`, which any thread may
-///    call to wake the loop. It is only ever called with `shared` locked and `shared.context` non-nil, and the
-///    service thread clears `shared.context` under that lock before `lws_context_destroy`: no wake after destroy.
-/// 2. Other threads talk to the loop by appending a `Command` to `shared.commands` and waking it (only on the
-///    empty → non-empty transition). The loop drains commands in `EVENT_WAIT_CANCELLED`.
-/// 3. Writes happen only in `CLIENT_WRITEABLE`, one `lws_write` per callback, with `LWS_PRE` bytes of headroom.
-/// 4. The loop never blocks and never awaits; it hands results to Swift by resuming continuations and yielding to
+/// Threading invariants:
+/// 1. `LWSServiceThread`'s: only the service thread calls lws (other threads `enqueue` a `Command`, which wakes the
+///    loop with `lws_cancel_service`, never after the context is destroyed); commands are drained in
+///    `EVENT_WAIT_CANCELLED`.
+/// 2. Writes happen only in `CLIENT_WRITEABLE`, one `lws_write` per callback, with `LWS_PRE` bytes of headroom.
+/// 3. The loop never blocks and never awaits; it hands results to Swift by resuming continuations and yielding to
 ///    the inbound stream.
 ///
 /// libwebsockets 4.1.6 traps handled here (each hangs or silently breaks a client when missed):
 /// 1. A connection that dies before the HTTP 101 reports only `CLOSED_CLIENT_HTTP` (the wsi is still in the h1
 ///    role): all three end reasons go through `connectionEnded`; `ConnectionStateMachine` reports each end once.
 /// 2. Timer-driven callbacks run before `poll()`: when one of them asks the loop to exit, nothing would wake
-///    `poll()`, so `requestExit` always calls `lws_cancel_service` (a self-wake).
+///    `poll()`, so `LWSServiceThread.requestExit` always calls `lws_cancel_service` (a self-wake).
 /// 3. Return -1 from `WRITEABLE` exactly once to send the close frame: lws keeps calling WRITEABLE while it
 ///    waits for the close ack, and a second -1 drops the socket without waiting (`ConnectionStateMachine.writable`).
 /// 4. No keepalive unless asked: the lws validity policy is disabled (all zero) and `LivenessMonitor` pings on
@@ -29,9 +27,9 @@ import Logging
 /// Why and how the connection ends (close frames, the errors the inbound sequence and sends get, connect failures,
 /// when to exit) is decided by `ConnectionStateMachine`, a pure type; this class turns callbacks into its events and
 /// performs the actions it returns.
-final class WebSocketLoop: @unchecked Sendable {
-    // @unchecked Sendable: immutable fields are set in init; `shared` is lock-protected; every other var is
-    // confined to the service thread (checked by `assertOnServiceThread` in debug builds), except the
+final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
+    // @unchecked Sendable: immutable fields are set in init; `service` and `flow` are thread-safe; every other var
+    // is confined to the service thread (checked by `service.assertOnServiceThread` in debug builds), except the
     // connect continuation, which is written once before the thread starts.
 
     enum Command {
@@ -69,10 +67,8 @@ final class WebSocketLoop: @unchecked Sendable {
         }
     }
 
-    private struct Shared {
-        var context: OpaquePointer?
-        var accepting = true
-        var commands: [Command] = []
+    /// Receive back-pressure, shared between the service thread and the inbound iterator.
+    private struct Flow {
         var buffered = 0
         var receivingPaused = false
         var resumeQueued = false
@@ -85,9 +81,8 @@ final class WebSocketLoop: @unchecked Sendable {
     let logger: Logger
     let inbound: AsyncThrowingStream<WebSocketMessage, any Error>
     private let inboundContinuation: AsyncThrowingStream<WebSocketMessage, any Error>.Continuation
-    /// Completed when the service thread has destroyed its context and is about to return.
-    let finished = Completion()
-    private let shared = PThreadLock(Shared())
+    private let service = LWSServiceThread<Command>(name: "lws-ws")
+    private let flow = PThreadLock(Flow())
     private let nextSendID = PThreadLock<UInt64>(0)
 
     // C memory that lws keeps pointers to: it must outlive the context (freed in `run` after destroy).
@@ -104,11 +99,9 @@ final class WebSocketLoop: @unchecked Sendable {
 
     // MARK: - Service-thread confined
 
-    private var serviceThread: pthread_t?
     private var connectContinuation: CheckedContinuation<Void, any Error>?
     private var machine: ConnectionStateMachine
     private var wsi: OpaquePointer?
-    private var exitRequested = false
     private var assembler: MessageAssembler
     private var liveness: LivenessMonitor
     private var pingDue = false
@@ -183,9 +176,7 @@ final class WebSocketLoop: @unchecked Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 // Written before the thread starts; from then on only the service thread touches it.
                 self.connectContinuation = continuation
-                let thread = Thread { [self] in self.run() }
-                thread.name = "lws-ws"
-                thread.start()
+                self.service.start(self)
             }
         } onCancel: {
             self.enqueue(.close(.goingAway, ""))
@@ -227,74 +218,55 @@ final class WebSocketLoop: @unchecked Sendable {
         self.enqueue(.probe(answer))
     }
 
+    /// Completed when the service thread has destroyed its context and is about to return.
+    var finished: Completion { self.service.finished }
+
     /// Called by the inbound iterator each time the consumer takes a message.
     func messageConsumed() {
-        self.shared.withLock { shared in
-            shared.buffered -= 1
-            guard shared.receivingPaused, !shared.resumeQueued,
-                shared.buffered <= self.configuration.inboundLowWatermark, let context = shared.context
-            else { return }
-            shared.resumeQueued = true
-            let wasEmpty = shared.commands.isEmpty
-            shared.commands.append(.resumeReceiving)
-            if wasEmpty { lws_cancel_service(context) }
+        let resume = self.flow.withLock { flow in
+            flow.buffered -= 1
+            guard flow.receivingPaused, !flow.resumeQueued, flow.buffered <= self.configuration.inboundLowWatermark
+            else { return false }
+            flow.resumeQueued = true
+            return true
         }
+        if resume { self.service.enqueue(.resumeReceiving) }
     }
 
     /// Appends a command and wakes the loop. Returns false when the loop no longer accepts commands.
     @discardableResult
     private func enqueue(_ command: Command) -> Bool {
-        self.shared.withLock { shared in
-            guard shared.accepting, let context = shared.context else { return false }
-            let wasEmpty = shared.commands.isEmpty
-            shared.commands.append(command)
-            if wasEmpty { lws_cancel_service(context) }
-            return true
-        }
+        self.service.enqueue(command)
     }
 
-    // MARK: - Service thread
+    // MARK: - Service thread (LWSServiceClient)
 
-    private func assertOnServiceThread() {
-        assert(self.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "BUG: off the lws thread")
-    }
-
-    private func run() {
-        _ = LWSLog.install
-        self.serviceThread = pthread_self()
-        LWSLog.beginCapture()
-        defer { LWSLog.endCapture() }
-
+    func makeContext() throws(LWSContextError) -> LWSContext {
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
         info.protocols = UnsafePointer(self.protocols)
-        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: this thread holds `self` until return
+        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: the service thread holds `self` until return
         info.options = clws_option_validate_utf8()
         info.timeout_secs = self.configuration.handshakeTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = 16
         info.pt_serv_buf_size = 16 << 10
+        return try LWSContext(
+            &info,
+            tls: self.endpoint.isSecure ? .init(caFile: self.caFileC.map { UnsafePointer($0) }) : nil
+        )
+    }
 
-        let lws: LWSContext
-        do {
-            lws = try LWSContext(
-                &info,
-                tls: self.endpoint.isSecure ? .init(caFile: self.caFileC.map { UnsafePointer($0) }) : nil
-            )
-        } catch {
-            let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
-            self.perform(
-                self.machine.contextFailed(WebSocketTransportError(.connectFailed, "\(error.message)\(detail)"))
-            )
-            self.finishEverything()
-            return
-        }
-        let context = lws.context
-        self.shared.withLock { $0.context = context }
+    func contextFailed(_ error: LWSContextError) {
+        let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
+        self.perform(self.machine.contextFailed(WebSocketTransportError(.connectFailed, "\(error.message)\(detail)")))
+        self.serviceEnded()
+    }
 
+    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) {
         var connectInfo = lws_client_connect_info()
         connectInfo.context = context
-        connectInfo.vhost = lws.vhost
+        connectInfo.vhost = vhost
         connectInfo.address = UnsafePointer(self.addressC)
         connectInfo.port = Int32(self.endpoint.port)
         connectInfo.path = UnsafePointer(self.pathC)
@@ -305,30 +277,19 @@ final class WebSocketLoop: @unchecked Sendable {
         if lws_client_connect_via_info(&connectInfo) == nil {
             self.connectionEnded(.connectionError("could not start the connection"), wsi: nil)
         }
+    }
 
-        while !self.exitRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-
-        let leftover: [Command] = self.shared.withLock { shared in
-            shared.context = nil
-            shared.accepting = false
-            defer { shared.commands.removeAll() }
-            return shared.commands
-        }
+    func serviceStopping(leftover: [Command]) {
         for case .send(let pending) in leftover {
             pending.fail(ConnectionStateMachine.closedError("the message was not sent"))
         }
         // The thread is ending normally, so it is alive: a probe left unanswered would read as a wedge for good.
         for case .probe(let answer) in leftover { answer() }
-        lws.destroy()
-        self.finishEverything()
     }
 
     /// After the context is gone: nobody may be left waiting.
-    private func finishEverything() {
+    func serviceEnded() {
         self.perform(self.machine.loopEnded())
-        self.finished.complete()
     }
 
     /// Performs what the state machine decided.
@@ -352,7 +313,7 @@ final class WebSocketLoop: @unchecked Sendable {
                 case .failed(let error): continuation?.resume(throwing: error)
                 }
             case .refuseCommands:
-                self.shared.withLock { $0.accepting = false }
+                self.service.refuseCommands()
             case .finishInbound(let error):
                 self.inboundContinuation.finish(throwing: error)
             case .failSends(let error):
@@ -371,16 +332,8 @@ final class WebSocketLoop: @unchecked Sendable {
                     ]
                 )
             case .exit:
-                self.requestExit()
+                self.service.requestExit()
             }
-        }
-    }
-
-    private func requestExit() {
-        self.exitRequested = true
-        // Trap 2: a timer-driven callback runs before poll(); without this self-wake the loop would sit in poll().
-        self.shared.withLock { shared in
-            if let context = shared.context { lws_cancel_service(context) }
         }
     }
 
@@ -390,7 +343,7 @@ final class WebSocketLoop: @unchecked Sendable {
         _ data: UnsafeMutableRawPointer?,
         _ length: Int
     ) -> Int32 {
-        self.assertOnServiceThread()
+        self.service.assertOnServiceThread()
         switch reason {
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
             return self.appendHandshakeHeaders(wsi, data, length)
@@ -465,12 +418,12 @@ final class WebSocketLoop: @unchecked Sendable {
         case .incomplete:
             break
         case .message(let message):
-            let pause = self.shared.withLock { shared in
-                shared.buffered += 1
-                guard shared.buffered >= self.configuration.inboundHighWatermark, !shared.receivingPaused else {
+            let pause = self.flow.withLock { flow in
+                flow.buffered += 1
+                guard flow.buffered >= self.configuration.inboundHighWatermark, !flow.receivingPaused else {
                     return false
                 }
-                shared.receivingPaused = true
+                flow.receivingPaused = true
                 return true
             }
             self.inboundContinuation.yield(message)
@@ -535,7 +488,7 @@ final class WebSocketLoop: @unchecked Sendable {
             }
         case .closeHandshakeTimedOut:
             self.logger.debug("websocket close handshake timed out; dropping the socket")
-            self.requestExit()
+            self.service.requestExit()
         case .nothing:
             break
         }
@@ -547,7 +500,7 @@ final class WebSocketLoop: @unchecked Sendable {
             // Trap 3: -1 exactly once; the machine answers `.nothing` to later WRITEABLEs (lws awaits the close ack).
             var reason = Array(close.reason.utf8.prefix(123))
             lws_close_reason(wsi, lws_close_status(rawValue: UInt32(close.code.rawValue)), &reason, reason.count)
-            if thenExit { self.requestExit() }
+            if thenExit { self.service.requestExit() }
             return -1
         case .nothing:
             return 0
@@ -598,12 +551,8 @@ final class WebSocketLoop: @unchecked Sendable {
     }
 
     private func drainCommands() {
-        let commands: [Command] = self.shared.withLock { shared in
-            defer { shared.commands.removeAll(keepingCapacity: true) }
-            return shared.commands
-        }
         var wantWritable = false
-        for command in commands {
+        for command in self.service.takeCommands() {
             switch command {
             case .send(let pending):
                 switch self.machine.sendRequested() {
@@ -623,9 +572,9 @@ final class WebSocketLoop: @unchecked Sendable {
             case .probe(let answer):
                 answer()
             case .resumeReceiving:
-                self.shared.withLock { shared in
-                    shared.receivingPaused = false
-                    shared.resumeQueued = false
+                self.flow.withLock { flow in
+                    flow.receivingPaused = false
+                    flow.resumeQueued = false
                 }
                 if let wsi = self.wsi, self.machine.isOpen {
                     lws_rx_flow_control(wsi, 1)
