@@ -1,12 +1,16 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Module map (dependencies point inward; only Transport touches C):
+// Module map (dependencies point inward; only Transport touches C libraries, only SystemCalls calls libc):
 //
-//   dojo-agent (DojoAgentCLI) ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
-//                                     ├──────────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
-//                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB, Transport (LogText)
-//                                     └──────────► GRDB, swift-log, swift-service-lifecycle
+//   dojo-agent (DojoAgentCLI) ─► builds the adapter `[adapter]` names: DemoPOS or DojoProcessAdapter
+//        │                       ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
+//        │                                 ├──────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
+//        │                                 └──────► GRDB, swift-log, swift-service-lifecycle
+//   DojoProcessAdapter ─► DojoAdapter, swift-subprocess (a vendor's program over stdin/stdout)
+//   DemoPOS ─► DojoAdapter, GRDB
+//   AgentSupport (locks, Completion, LogText, Backoff, LineFramer) and SystemCalls (the POSIX gate): under all of
+//   the above; neither depends on any module of ours.
 //   dojo-sim (DojoSimulatorCLI) ─► DojoSimulator ─► DojoProtocol, Hummingbird (NIO; never in dojo-agent)
 //   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol; dojo-sim check runs it via the agent
 //

@@ -159,6 +159,12 @@ public enum Syscall {
         public var permissions: UInt32
         /// The owner's user id.
         public var ownerID: UInt32
+
+        public init(kind: Kind, permissions: UInt32, ownerID: UInt32) {
+            self.kind = kind
+            self.permissions = permissions
+            self.ownerID = ownerID
+        }
     }
 
     /// `stat(2)` of `path`, or `lstat(2)` (the link itself) when `followSymlinks` is false.

@@ -23,6 +23,8 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
     let logger: Logger
     var reconnectPolicy = Backoff.Policy.reconnect
     var authPolicy = Backoff.Policy.authRejected
+    /// The wall clock for the times `status` shows (connected since, next attempt at); injectable for tests.
+    var wallClock: any WallClock = SystemWallClock()
     /// Draws for the backoff jitter (injectable for tests).
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
     /// The open connection, if any, for the watchdog's probes.
@@ -82,7 +84,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     authBackoff.reset()
                     authRejectionReported = false
                     self.status.update {
-                        $0.state = .connected(since: Date())
+                        $0.state = .connected(since: self.wallClock.now)
                         $0.connections += 1
                     }
                     self.logger.info("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
@@ -128,7 +130,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                 self.status.update {
                     $0.state = .authRejected(
                         httpStatus: httpStatus,
-                        nextAttempt: Date().addingTimeInterval(delay.seconds)
+                        nextAttempt: self.wallClock.now.addingTimeInterval(delay.seconds)
                     )
                 }
             } else {
@@ -138,7 +140,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     metadata: ["reason": .quoted(reason), "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
                 )
                 self.status.update {
-                    $0.state = .waiting(until: Date().addingTimeInterval(delay.seconds), reason: reason)
+                    $0.state = .waiting(until: self.wallClock.now.addingTimeInterval(delay.seconds), reason: reason)
                 }
             }
             do {
