@@ -163,18 +163,18 @@ final class HTTPLoop: LWSServiceClient, @unchecked Sendable {
                     body: request.body,
                     continuation: continuation
                 )
-                if !self.enqueue(.start(pending)) {
+                if !self.service.enqueue(.start(pending)) {
                     pending.resume(.failure(HTTPClientError(.shutdown, "the HTTP client is shutting down")))
                 }
             }
         } onCancel: {
-            self.enqueue(.cancel(id))
+            self.service.enqueue(.cancel(id))
         }
     }
 
     /// Fails the request with `timeout` (if it is still running).
     func expire(_ id: UInt64) {
-        self.enqueue(.expire(id))
+        self.service.enqueue(.expire(id))
     }
 
     /// Fails every running request with `shutdown` and stops the thread; await `finished` for the end.
@@ -183,22 +183,13 @@ final class HTTPLoop: LWSServiceClient, @unchecked Sendable {
         self.service.enqueue(.shutdown, evenIfRefusing: true)
     }
 
-    @discardableResult
-    private func enqueue(_ command: Command) -> Bool {
-        self.service.enqueue(command)
-    }
-
     // MARK: - Service thread (LWSServiceClient)
 
     func makeContext() throws(LWSContextError) -> LWSContext {
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.protocols = UnsafePointer(self.protocols)
-        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: the service thread holds `self` until return
+        var info = LWSContext.clientInfo(protocols: self.protocols, user: self)
         info.timeout_secs = self.configuration.stepTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = UInt32(clamping: 16 + 2 * self.configuration.maxConcurrentRequests)
-        info.pt_serv_buf_size = 16 << 10
         // Always able to do TLS: the client is long-lived and may be asked for https:// at any time.
         return try LWSContext(&info, tls: .init(caFile: self.caFileC.map { UnsafePointer($0) }))
     }

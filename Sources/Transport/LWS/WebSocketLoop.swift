@@ -180,7 +180,7 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
                 self.service.start(self)
             }
         } onCancel: {
-            self.enqueue(.close(.goingAway, ""))
+            self.service.enqueue(.close(.goingAway, ""))
         }
     }
 
@@ -198,25 +198,25 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let pending = PendingSend(id: id, bytes: bytes, isBinary: isBinary, continuation: continuation)
-                if !self.enqueue(.send(pending)) {
+                if !self.service.enqueue(.send(pending)) {
                     pending.fail(ConnectionStateMachine.closedError("the message was not sent"))
                 }
             }
         } onCancel: {
-            self.enqueue(.cancelSend(id))
+            self.service.enqueue(.cancelSend(id))
         }
     }
 
     /// Asks for a close handshake with `code`; returns at once (await `finished` for the end).
     func requestClose(code: WebSocketCloseCode, reason: String) {
         precondition(code.isSendable, "BUG: close code \(code) may not be sent on the wire (RFC 6455 §7.4.1)")
-        self.enqueue(.close(code, reason))
+        self.service.enqueue(.close(code, reason))
     }
 
     /// Has the service thread call `answer` on its next turn. Returns false when the loop has ended (nothing will
     /// answer).
     func probe(_ answer: @escaping @Sendable () -> Void) -> Bool {
-        self.enqueue(.probe(answer))
+        self.service.enqueue(.probe(answer))
     }
 
     /// Completed when the service thread has destroyed its context and is about to return.
@@ -234,24 +234,14 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
         if resume { self.service.enqueue(.resumeReceiving) }
     }
 
-    /// Appends a command and wakes the loop. Returns false when the loop no longer accepts commands.
-    @discardableResult
-    private func enqueue(_ command: Command) -> Bool {
-        self.service.enqueue(command)
-    }
-
     // MARK: - Service thread (LWSServiceClient)
 
     func makeContext() throws(LWSContextError) -> LWSContext {
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.protocols = UnsafePointer(self.protocols)
-        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: the service thread holds `self` until return
+        var info = LWSContext.clientInfo(protocols: self.protocols, user: self)
         info.options = clws_option_validate_utf8()
         info.timeout_secs = self.configuration.handshakeTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = 16
-        info.pt_serv_buf_size = 16 << 10
         return try LWSContext(
             &info,
             tls: self.endpoint.isSecure ? .init(caFile: self.caFileC.map { UnsafePointer($0) }) : nil
