@@ -82,7 +82,7 @@ extension DemoPOS {
         logger.info(
             count == 1 ? "Dojo event recorded" : "Dojo event already recorded",
             metadata: [
-                "dojo.event_id": .quoted(request.id), "dojo.event": .quoted(request.event.rawValue),
+                "event.id": .quoted(request.id), "dojo.event": .quoted(request.event.rawValue),
                 "dojo.payment_intent_id": .quoted(request.data.paymentIntentID),
             ]
         )

@@ -85,7 +85,7 @@ extension ProcessAdapter {
                 logger.notice(
                     "restarting the adapter process",
                     metadata: [
-                        "adapter.restart_in": "\(formatDuration(delay))", "adapter.failures": "\(backoff.failures)",
+                        "retry_in": "\(formatDuration(delay))", "attempt": "\(backoff.failures)",
                     ]
                 )
                 let clock = self.clock

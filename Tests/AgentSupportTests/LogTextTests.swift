@@ -33,8 +33,11 @@ import Testing
         #expect(LogText.escaped(String(repeating: "z", count: 5000)).hasSuffix("z…(5000 bytes)"))
     }
 
-    @Test func theMetadataValueIsTheQuotedForm() {
-        let value: Logger.MetadataValue = .quoted("a\nb")
-        #expect("\(value)" == #""a\nb""#)
+    /// The log format quotes a value as it must; the value itself is escaped and clipped.
+    @Test func theMetadataValueIsTheEscapedClippedForm() {
+        let value: Logger.MetadataValue = .quoted("a\nb\"c")
+        #expect("\(value)" == #"a\nb"c"#)
+        let long: Logger.MetadataValue = .quoted(String(repeating: "z", count: 5000))
+        #expect("\(long)" == String(repeating: "z", count: 200) + "…(5000 bytes)")
     }
 }

@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         Syscall.ignoreBrokenPipeSignal()
         let resolved = try self.options.load(requireCredentials: true)
         let configuration = resolved.configuration
-        let logger = LogSetup.bootstrap(level: configuration.logLevel)
+        let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         var agent: Agent
         do {
             agent = try Agent(configuration: configuration, logger: logger) { outbox in
@@ -108,7 +108,12 @@ actor Reloader {
         let file = self.options.configFile ?? "(no file)"
         let new: AgentConfiguration.Resolved
         do {
-            new = try self.options.load(requireCredentials: true)
+            // Not `options.load`, which prints to stderr for a command line: here the error goes in the log line.
+            new = try AgentConfiguration.load(
+                file: self.options.configFile,
+                overrides: try self.options.overrides(),
+                requireCredentials: true
+            )
         } catch {
             self.logger.error(
                 "configuration reload refused; the running configuration is kept",
@@ -140,47 +145,21 @@ actor Reloader {
     }
 }
 
-/// The process-wide logging setup: one handler on stderr (systemd's journal captures it), whose level is one
-/// process-wide value so a reload changes it for every logger at once.
+/// The process-wide logging setup: one ``AgentLogHandler`` backend chosen by `agent.log_format` (journald under
+/// systemd, else logfmt or JSON lines on stderr), whose level is one process-wide value so a reload changes it
+/// for every logger at once.
 enum LogSetup {
-    static let level = Mutex(Logger.Level.info)
+    static let level = LogLevelControl(.info)
 
-    static func bootstrap(level: Logger.Level) -> Logger {
+    static func bootstrap(level: Logger.Level, format: LogFormat) -> Logger {
         Self.setLevel(level)
-        LoggingSystem.bootstrap { label in LiveLevelLogHandler(base: StreamLogHandler.standardError(label: label)) }
+        let backend = AgentLogging.backend(for: format, environment: ProcessInfo.processInfo.environment)
+        let sink = AgentLogging.sink(for: backend)
+        LoggingSystem.bootstrap { label in AgentLogHandler(label: label, sink: sink, level: Self.level) }
         return Logger(label: "dojo.agent")
     }
 
     static func setLevel(_ level: Logger.Level) {
-        Self.level.withLock { $0 = level }
-    }
-}
-
-/// A stream handler whose level is `LogSetup.level` (a logger's own `logLevel =` sets it for all: there is one).
-struct LiveLevelLogHandler: LogHandler {
-    var base: StreamLogHandler
-
-    var logLevel: Logger.Level {
-        get { LogSetup.level.withLock { $0 } }
-        set { LogSetup.setLevel(newValue) }
-    }
-
-    var metadata: Logger.Metadata {
-        get { self.base.metadata }
-        set { self.base.metadata = newValue }
-    }
-
-    var metadataProvider: Logger.MetadataProvider? {
-        get { self.base.metadataProvider }
-        set { self.base.metadataProvider = newValue }
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.base[metadataKey: key] }
-        set { self.base[metadataKey: key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        self.base.log(event: event)
+        Self.level.level = level
     }
 }

@@ -376,5 +376,10 @@ extension AgentConfiguration {
         } render: {
             "\($0.logLevel)"
         },
+        ConfigurationKey("agent.log_format") {
+            $0.logFormat = try Read.choice($1, LogFormat.allCases.map { ($0.rawValue, $0) })
+        } render: {
+            $0.logFormat.rawValue
+        },
     ]
 }

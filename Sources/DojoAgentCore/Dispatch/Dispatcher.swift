@@ -119,11 +119,10 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         case .invalid(let invalid):
             self.logger.warning(
                 "unreadable frame from Dojo",
-                metadata: [
-                    "rpc.id": invalid.id.map { .quoted($0.text) } ?? "none", "reason": .quoted(invalid.reason),
-                    "frame.excerpt": .quoted(frame),
-                ]
+                metadata: ["rpc.id": invalid.id.map { .quoted($0.text) } ?? "none", "reason": .quoted(invalid.reason)]
             )
+            // The frame itself is a payload (it may carry a guest's details): at trace only.
+            self.logger.trace("unreadable frame's text", metadata: ["frame.excerpt": .quoted(frame)])
             // Only answer when the id could be recovered: an `"id": null` reply correlates with nothing.
             return invalid.id == nil ? .ignore : .reply(invalid.response.encoded())
         }
@@ -189,7 +188,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             logger.info(
                 "request handled",
                 metadata: [
-                    "rpc.entity": .quoted(entity), "outcome": "\(outcome)",
+                    "entity": .quoted(entity), "outcome": "\(outcome)",
                     "duration_ms": "\(milliseconds(elapsed))",
                 ]
             )

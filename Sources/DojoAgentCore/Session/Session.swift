@@ -87,7 +87,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                         $0.state = .connected(since: self.wallClock.now)
                         $0.connections += 1
                     }
-                    self.logger.info("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
+                    self.logger.notice("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
                     let frames = connection.inbound.compactMap { message -> String? in
                         guard case .text(let text) = message else {
                             self.logger.warning("ignored a binary frame from Dojo (the EPOS Data API is text)")
@@ -122,10 +122,10 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     authRejectionReported = true
                     self.logger.error(
                         "Dojo rejected the agent's credentials: check dojo.api_key and dojo.software_house_id; retrying every few minutes",
-                        metadata: ["http.status": "\(httpStatus)", "retry.in": "\(delay)"]
+                        metadata: ["http.status": "\(httpStatus)", "retry_in": "\(delay)"]
                     )
                 } else {
-                    self.logger.debug("credentials still rejected", metadata: ["retry.in": "\(delay)"])
+                    self.logger.debug("credentials still rejected", metadata: ["retry_in": "\(delay)"])
                 }
                 self.status.update {
                     $0.state = .authRejected(
@@ -135,9 +135,15 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                 }
             } else {
                 delay = backoff.nextDelay(random: self.random())
+                var metadata: Logger.Metadata = [
+                    "reason": .quoted(reason), "retry_in": "\(delay)", "attempt": "\(backoff.failures)",
+                ]
+                if let code = (failure as? WebSocketTransportError)?.closeCode {
+                    metadata["close_code"] = "\(code.rawValue)"
+                }
                 self.logger.warning(
                     healthy == nil ? "could not connect to Dojo" : "session to Dojo lost",
-                    metadata: ["reason": .quoted(reason), "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
+                    metadata: metadata
                 )
                 self.status.update {
                     $0.state = .waiting(until: self.wallClock.now.addingTimeInterval(delay.seconds), reason: reason)
