@@ -342,10 +342,10 @@ extension ProcessAdapter {
     /// Exchanges `initialize` and, on success, makes the process the one requests go to. Returns why it failed,
     /// or nil when ready (or when the link closed under it: the process is going anyway).
     private func initialize(_ link: AdapterProcessLink, onReady: @Sendable () -> Void) async -> String? {
-        let params: JSONValue = [
-            "protocolVersion": .string(Self.protocolVersion),
-            "agent": ["name": .string(agentName), "version": .string(agentVersion)],
-        ]
+        let params = AdapterInitializeParams(
+            protocolVersion: Self.protocolVersion,
+            agent: AdapterPeer(name: agentName, version: agentVersion)
+        ).jsonValue
         do {
             let answer = try await link.call(
                 "initialize",
