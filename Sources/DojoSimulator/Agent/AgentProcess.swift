@@ -247,7 +247,7 @@ public final class AgentProcess: Sendable {
             exits.append(finished.terminationStatus)
         }
         do {
-            try process.run()
+            try ChildSpawner.run { try process.run() }  // its death signal must follow this process, not a thread
         } catch {
             throw SimulatorError(.setupFailed, "cannot start \(binary): \(error) (build it with `swift build`)")
         }
