@@ -1,8 +1,8 @@
+import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
-import Transport
 
 extension DemoPOS {
     /// Lists tables in seating-plan order; `areaId` and `waiterId` narrow the list.

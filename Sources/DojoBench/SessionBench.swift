@@ -1,4 +1,5 @@
 import ArgumentParser
+import DemoPOS
 import DojoAdapter
 import DojoAgentCore
 import DojoProtocol
@@ -231,7 +232,10 @@ struct SessionBench: AsyncParsableCommand {
             configuration.dojo.registerCapabilities = false
             configuration.stateDirectory = state
             configuration.session.maxInFlight = 64
-            let agent = try Agent(configuration: configuration, adapter: adapter, logger: logger)
+            // No adapter: the demo POS, as `dojo-agent run` builds it for `[adapter] kind = "demo"`.
+            let agent = try Agent(configuration: configuration, logger: logger) { _ in
+                try adapter ?? DemoPOS(path: configuration.demoDatabasePath, logger: logger)
+            }
             let group = ServiceGroup(services: [agent], logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

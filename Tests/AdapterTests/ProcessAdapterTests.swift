@@ -1,9 +1,11 @@
 import DojoAdapter
 import DojoAgentCore
 import DojoAgentTesting
+import DojoProcessAdapter
 import DojoProtocol
 import Foundation
 import Logging
+import SystemCalls
 import Testing
 
 /// The out-of-process adapter against real Python children: the example adapter and small scripts per case.
@@ -14,7 +16,10 @@ struct ProcessAdapterTests {
         logs: LogCapture,
         events: PublishedEvents = PublishedEvents()
     ) -> ProcessAdapter {
-        ProcessAdapter(
+        // As `dojo-agent run` does: the program ignores SIGPIPE, not the adapter (a write to a process that just
+        // died must fail with EPIPE, not end the test runner).
+        Syscall.ignoreBrokenPipeSignal()
+        return ProcessAdapter(
             configuration: configuration,
             agentVersion: "9.9.9",
             logger: logs.logger(),

@@ -1,8 +1,10 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import Testing
 
 @testable import DojoAgentCore
+@testable import DojoProcessAdapter
 
 /// The pure parts of the process protocol: line framing, message classification, error mapping.
 @Suite("Process protocol")

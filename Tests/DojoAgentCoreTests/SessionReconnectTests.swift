@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoProtocol
 import DojoSimulator
 import Foundation

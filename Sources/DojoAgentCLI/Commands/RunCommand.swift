@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SystemCalls
 import UnixSignals
 
 /// `dojo-agent run`: the daemon.
@@ -18,15 +19,18 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        // A daemon must never die of a peer that went away mid-write: every socket write already passes
-        // MSG_NOSIGNAL, and this covers pipes (the adapter process) and anything else.
-        signal(SIGPIPE, SIG_IGN)
+        // Process-wide signal state is the program's to set, never a library's. A daemon must never die of a peer
+        // that went away mid-write: every socket write already passes MSG_NOSIGNAL, and this covers pipes (the
+        // adapter process) and anything else.
+        Syscall.ignoreBrokenPipeSignal()
         let resolved = try self.options.load(requireCredentials: true)
         let configuration = resolved.configuration
         let logger = LogSetup.bootstrap(level: configuration.logLevel)
         var agent: Agent
         do {
-            agent = try Agent(configuration: configuration, logger: logger)
+            agent = try Agent(configuration: configuration, logger: logger) { outbox in
+                try Adapters.make(configuration: configuration, outbox: outbox, logger: logger)
+            }
             agent.testHooks = ProcessInfo.processInfo.environment["DOJO_AGENT_TEST_HOOKS"] == "1"
         } catch let error as AgentConfigurationError {
             logger.critical("cannot start: \(error)")
@@ -40,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier(
             environment: SystemdEnvironment(environment: ProcessInfo.processInfo.environment)
         )
-        for variable in SystemdEnvironment.variables { unsetenv(variable) }
+        for variable in SystemdEnvironment.variables { Syscall.unsetEnvironment(variable) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent)]
         if notifier.isEnabled {
             // Listed last, so it is told to stop first: STOPPING=1 goes out before the agent drains.

@@ -1,3 +1,4 @@
+import AgentSupport
 import Logging
 import Transport
 
@@ -186,14 +187,6 @@ enum Read {
         }
         return match.1
     }
-}
-
-func formatDuration(_ duration: Duration) -> String {
-    let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
-    if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
-    if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-    return "\(milliseconds)ms"
 }
 
 extension String {

@@ -1,3 +1,4 @@
+public import AgentSupport
 public import Logging
 public import Transport
 

@@ -1,7 +1,7 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import Logging
-import Transport
 
 /// Serves the JSON-RPC requests Dojo sends over one session: decodes each frame, runs requests concurrently but
 /// in arrival order per entity, calls the adapter within a deadline, and answers every request exactly once.

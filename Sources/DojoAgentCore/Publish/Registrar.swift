@@ -1,3 +1,4 @@
+import AgentSupport
 public import DojoProtocol
 public import Foundation
 public import Logging

@@ -1,6 +1,6 @@
+import AgentSupport
 import Logging
 import Testing
-import Transport
 
 /// `LogText`: the one helper every outside value goes through on its way to a log line.
 @Suite struct LogTextTests {
