@@ -186,7 +186,8 @@ func writeScript(_ source: String, named name: String = "adapter.py", in directo
     return path
 }
 
-/// A configuration for tests: short timeouts and restarts, no health pings unless asked.
+/// A configuration for tests: short restarts, no health pings unless asked. Starting and initialising a process
+/// are only bounded (30 s: under the whole suite on two cores a python3 start has taken over 10 s), never waited for.
 func testConfiguration(
     _ command: [String],
     _ adjust: (inout ProcessAdapterConfiguration) -> Void = { _ in }
@@ -196,8 +197,8 @@ func testConfiguration(
     var configuration = ProcessAdapterConfiguration(
         command: command,
         hangTimeout: .seconds(10),
-        initializeTimeout: .seconds(10),
-        readyTimeout: .seconds(10),
+        initializeTimeout: .seconds(30),
+        readyTimeout: .seconds(30),
         healthCheckInterval: nil,
         shutdownTimeout: .seconds(5),
         restartPolicy: Backoff.Policy(initial: .milliseconds(20), maximum: .milliseconds(100))
