@@ -62,7 +62,7 @@ extension HandCodedJSON {
     /// refining protocol whose conformers also get another default `init(from:)`, as `RawRepresentable` types
     /// do, calls this from its own, so the compiler never falls back to a synthesised one.)
     public init(handCodedFrom decoder: any Decoder) throws {
-        if WireSchemaDecoding.isDescribing(decoder, as: Self.wireSchema) {
+        if WireSchemaDecoding.isActive, WireSchemaDecoding.isDescribing(decoder, as: Self.wireSchema) {
             self = Self.wireSample
         } else if let (value, path) = JSONValueDecoding.unwrap(decoder) {
             try self.init(json: value, path: path)
@@ -74,7 +74,8 @@ extension HandCodedJSON {
     /// Encodes ``jsonValue``.
     public func encodeHandCoded(to encoder: any Encoder) throws {
         if let node = JSONEncoding.unwrap(encoder) {
-            node.content = .value(jsonValue)
+            node.kind = .single
+            node.single = jsonValue
         } else {
             try jsonValue.encode(to: encoder)
         }

@@ -109,11 +109,12 @@ struct JSONValueDecoding: Decoder {
 enum JSONScalar {
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, at path: JSONFieldPath) throws -> T {
         // The common scalars directly: no nested decoder for a string or an integer field.
-        if T.self == String.self { return try JSONField.string(value, at: path.rendered) as! T }
-        if T.self == Int.self { return try int(Int.self, value, path) as! T }
-        if T.self == Int64.self { return try JSONField.integer(value, at: path.rendered) as! T }
-        if T.self == Bool.self { return try bool(value, path) as! T }
-        if T.self == JSONValue.self { return value as! T }
+        // Metadata comparisons, then a bit cast to the very same type: no dynamic cast per field.
+        if T.self == String.self { return unsafeBitCast(try JSONField.string(value, at: path.rendered), to: T.self) }
+        if T.self == Int.self { return unsafeBitCast(try int(Int.self, value, path), to: T.self) }
+        if T.self == Int64.self { return unsafeBitCast(try JSONField.integer(value, at: path.rendered), to: T.self) }
+        if T.self == Bool.self { return unsafeBitCast(try bool(value, path), to: T.self) }
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
         return try T(from: JSONValueDecoding(value: value, path: path))
     }
 

@@ -17,28 +17,37 @@ public struct JSONValueEncoder: Sendable {
     }
 }
 
-/// What one encoder wrote: nothing yet, a single value, or an object or array being filled.
+/// What one encoder wrote: nothing yet, a single value, or an object or array being filled. Members and
+/// elements are stored as finished values; a nested container (rare: synthesised code never asks for one) is
+/// kept as a child node and rendered at the end.
 final class JSONEncodingNode {
-    enum Content {
-        case empty
-        case value(JSONValue)
-        case object([String: JSONValue], nested: [String: JSONEncodingNode])
-        case array([JSONEncodingNode])
+    enum Kind {
+        case empty, single, object, array
     }
 
-    var content = Content.empty
+    var kind = Kind.empty
+    var single = JSONValue.null
+    var members: [String: JSONValue] = [:]
+    var elements: [JSONValue] = []
+    var nestedMembers: [String: JSONEncodingNode] = [:]
+    var nestedElements: [Int: JSONEncodingNode] = [:]
 
     var value: JSONValue {
-        switch content {
+        switch kind {
         case .empty:
             return .object([:])
-        case .value(let value):
-            return value
-        case .object(var members, let nested):
-            for (key, node) in nested { members[key] = node.value }
-            return .object(members)
-        case .array(let nodes):
-            return .array(nodes.map(\.value))
+        case .single:
+            return single
+        case .object:
+            guard !nestedMembers.isEmpty else { return .object(members) }
+            var all = members
+            for (key, node) in nestedMembers { all[key] = node.value }
+            return .object(all)
+        case .array:
+            guard !nestedElements.isEmpty else { return .array(elements) }
+            var all = elements
+            for (index, node) in nestedElements { all[index] = node.value }
+            return .array(all)
         }
     }
 }
@@ -51,26 +60,24 @@ struct JSONEncoding: Encoder {
 
     /// The JSON of `value`: scalars directly, anything else through a fresh encoder.
     static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        switch value {
-        case let string as String: return .string(string)
-        case let number as Int: return .integer(Int64(number))
-        case let number as Int64: return .integer(number)
-        case let flag as Bool: return .bool(flag)
-        case let json as JSONValue: return json
-        default:
-            let node = JSONEncodingNode()
-            try value.encode(to: JSONEncoding(node: node))
-            return node.value
-        }
+        // Metadata comparisons, not dynamic casts: this runs for every nested value.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .integer(Int64(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Int64.self { return .integer(unsafeBitCast(value, to: Int64.self)) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: JSONValue.self) }
+        let node = JSONEncodingNode()
+        try value.encode(to: JSONEncoding(node: node))
+        return node.value
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = node.content {} else { node.content = .object([:], nested: [:]) }
+        node.kind = .object
         return KeyedEncodingContainer(JSONKeyedEncoding<Key>(node: node))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .array = node.content {} else { node.content = .array([]) }
+        node.kind = .array
         return JSONUnkeyedEncoding(node: node)
     }
 
@@ -85,18 +92,12 @@ struct JSONKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     var codingPath: [any CodingKey] { [] }
 
     private func set(_ value: JSONValue, _ key: Key) {
-        guard case .object(var members, let nested) = node.content else { return }
-        node.content = .empty
-        members[key.stringValue] = value
-        node.content = .object(members, nested: nested)
+        node.members[key.stringValue] = value
     }
 
     private func child(_ key: Key) -> JSONEncodingNode {
         let child = JSONEncodingNode()
-        guard case .object(let members, var nested) = node.content else { return child }
-        node.content = .empty
-        nested[key.stringValue] = child
-        node.content = .object(members, nested: nested)
+        node.nestedMembers[key.stringValue] = child
         return child
     }
 
@@ -126,22 +127,18 @@ struct JSONUnkeyedEncoding: UnkeyedEncodingContainer {
     let node: JSONEncodingNode
 
     var codingPath: [any CodingKey] { [] }
-    var count: Int {
-        guard case .array(let nodes) = node.content else { return 0 }
-        return nodes.count
-    }
+    var count: Int { node.elements.count }
 
     private func append() -> JSONEncodingNode {
         let child = JSONEncodingNode()
-        guard case .array(var nodes) = node.content else { return child }
-        node.content = .empty
-        nodes.append(child)
-        node.content = .array(nodes)
+        node.nestedElements[node.elements.count] = child
+        node.elements.append(.null)
         return child
     }
 
-    mutating func encodeNil() { append().content = .value(.null) }
-    mutating func encode<T: Encodable>(_ value: T) throws { append().content = .value(try JSONEncoding.encode(value)) }
+    mutating func encodeNil() { node.elements.append(.null) }
+    mutating func encode(_ value: String) { node.elements.append(.string(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { node.elements.append(try JSONEncoding.encode(value)) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type
@@ -161,13 +158,18 @@ struct JSONSingleValueEncoding: SingleValueEncodingContainer {
 
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() { node.content = .value(.null) }
-    mutating func encode(_ value: Bool) { node.content = .value(.bool(value)) }
-    mutating func encode(_ value: String) { node.content = .value(.string(value)) }
-    mutating func encode(_ value: Double) { node.content = .value(.double(value)) }
-    mutating func encode(_ value: Int) { node.content = .value(.integer(Int64(value))) }
-    mutating func encode(_ value: Int64) { node.content = .value(.integer(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { node.content = .value(try JSONEncoding.encode(value)) }
+    private func set(_ value: JSONValue) {
+        node.kind = .single
+        node.single = value
+    }
+
+    mutating func encodeNil() { set(.null) }
+    mutating func encode(_ value: Bool) { set(.bool(value)) }
+    mutating func encode(_ value: String) { set(.string(value)) }
+    mutating func encode(_ value: Double) { set(.double(value)) }
+    mutating func encode(_ value: Int) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) { set(.integer(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { set(try JSONEncoding.encode(value)) }
 }
 
 extension JSONEncoding {

@@ -21,6 +21,15 @@ public protocol WireRule: Sendable {
     /// Reads the value; by default `Value(from:)`.
     static func decode(from decoder: any Decoder) throws -> Value
 
+    /// Reads the member `key`; by default `decode(Value.self, forKey:)`.
+    static func decode<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> Value
+
+    /// Reads the member `key`, `nil` when absent or `null`; by default `decodeIfPresent(Value.self, forKey:)`.
+    static func decodeIfPresent<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws -> Value?
+
     /// The value of a required field that is absent or `null`; `nil` (the default) makes it an error.
     static var valueWhenAbsent: Value? { get }
 
@@ -45,6 +54,22 @@ public struct WireProblem: Hashable, Sendable {
 extension WireRule {
     /// `Value(from:)`.
     public static func decode(from decoder: any Decoder) throws -> Value { try Value(from: decoder) }
+
+    /// `decode(Value.self, forKey:)`.
+    public static func decode<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws -> Value {
+        try container.decode(Value.self, forKey: key)
+    }
+
+    /// `decodeIfPresent(Value.self, forKey:)`.
+    public static func decodeIfPresent<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws -> Value? {
+        try container.decodeIfPresent(Value.self, forKey: key)
+    }
     /// Required.
     public static var valueWhenAbsent: Value? { nil }
 }
@@ -106,18 +131,40 @@ public struct CheckedIfPresent<Rule: WireRule>: Codable, Hashable, Sendable {
     }
 }
 
+// The synthesised code of a wrapped field calls these: the value is read straight from the container (no nested
+// decoder on the path of a valid field), and the field's decoder is made only to name it in an error.
 extension KeyedDecodingContainer {
     /// An optional checked field: absent or `null` is `nil`.
     public func decode<Rule>(_ type: CheckedIfPresent<Rule>.Type, forKey key: Key) throws -> CheckedIfPresent<Rule> {
-        CheckedIfPresent(wrappedValue: try decodeIfPresent(Checked<Rule>.self, forKey: key)?.wrappedValue)
+        if WireSchemaDecoding.isActive {
+            return CheckedIfPresent(wrappedValue: try decodeIfPresent(Checked<Rule>.self, forKey: key)?.wrappedValue)
+        }
+        guard let value = try Rule.decodeIfPresent(from: self, forKey: key) else {
+            return CheckedIfPresent(wrappedValue: nil)
+        }
+        return CheckedIfPresent(wrappedValue: try checked(Rule.self, value, key))
     }
 
     /// A required checked field, or the rule's ``WireRule/valueWhenAbsent``.
     public func decode<Rule>(_ type: Checked<Rule>.Type, forKey key: Key) throws -> Checked<Rule> {
-        if let absent = Rule.valueWhenAbsent {
-            return try decodeIfPresent(type, forKey: key) ?? Checked(wrappedValue: absent)
+        if WireSchemaDecoding.isActive {
+            if let absent = Rule.valueWhenAbsent {
+                return try decodeIfPresent(type, forKey: key) ?? Checked(wrappedValue: absent)
+            }
+            return try Checked(from: superDecoder(forKey: key))
         }
-        return try Checked(from: superDecoder(forKey: key))
+        if let absent = Rule.valueWhenAbsent {
+            let value = try Rule.decodeIfPresent(from: self, forKey: key)
+            return Checked(wrappedValue: try value.map { try checked(Rule.self, $0, key) } ?? absent)
+        }
+        return Checked(wrappedValue: try checked(Rule.self, Rule.decode(from: self, forKey: key), key))
+    }
+
+    private func checked<Rule: WireRule>(_ rule: Rule.Type, _ value: Rule.Value, _ key: Key) throws -> Rule.Value {
+        if let problem = Rule.problem(with: value) {
+            throw JSONValueDecoding.failure(try superDecoder(forKey: key), problem.reason, below: problem.suffix)
+        }
+        return value
     }
 }
 
@@ -125,6 +172,11 @@ extension KeyedEncodingContainer {
     /// Omits a `nil` optional checked field.
     public mutating func encode<Rule>(_ value: CheckedIfPresent<Rule>, forKey key: Key) throws {
         try encodeIfPresent(value.wrappedValue, forKey: key)
+    }
+
+    /// Writes a checked field's value directly.
+    public mutating func encode<Rule>(_ value: Checked<Rule>, forKey key: Key) throws {
+        try encode(value.wrappedValue, forKey: key)
     }
 }
 
@@ -183,10 +235,32 @@ public enum LenientString: WireRule {
     /// Reads a string, or a number as its text.
     public static func decode(from decoder: any Decoder) throws -> String {
         guard let (value, _) = JSONValueDecoding.unwrap(decoder) else { return try String(from: decoder) }
+        return try text(of: value) ?? String(from: decoder)
+    }
+
+    /// Reads a string, or a number as its text.
+    public static func decode<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws -> String {
+        try text(of: container.decode(JSONValue.self, forKey: key)) ?? container.decode(String.self, forKey: key)
+    }
+
+    /// Reads a string, or a number as its text; `nil` when absent or `null`.
+    public static func decodeIfPresent<Key: CodingKey>(
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws -> String? {
+        guard let value = try container.decodeIfPresent(JSONValue.self, forKey: key) else { return nil }
+        return try text(of: value) ?? container.decode(String.self, forKey: key)
+    }
+
+    private static func text(of value: JSONValue) -> String? {
         switch value {
-        case .integer(let number): return String(number)
-        case .double(let number): return number.description
-        default: return try String(from: decoder)
+        case .integer(let number): String(number)
+        case .double(let number): number.description
+        case .string(let string): string
+        default: nil
         }
     }
 

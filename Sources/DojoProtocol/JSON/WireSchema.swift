@@ -25,7 +25,7 @@ public struct WireSchema: Sendable {
         let walker = WireSchemaWalker(referencePrefix: referencePrefix, definitions: definitions)
         let node = WireSchemaNode()
         do {
-            _ = try walker.describe(type, into: node)
+            _ = try WireSchemaDecoding.$isActive.withValue(true) { try walker.describe(type, into: node) }
         } catch {
             preconditionFailure("BUG: describing \(T.self) threw \(error)")
         }
@@ -130,6 +130,9 @@ final class WireSchemaWalker {
 
 /// The decoder of a schema walk.
 struct WireSchemaDecoding: Decoder {
+    /// Whether a schema walk is running on this task (the checked-field overloads then record, not check).
+    @TaskLocal static var isActive = false
+
     let walker: WireSchemaWalker
     let node: WireSchemaNode
 
