@@ -28,6 +28,9 @@ public struct AdapterStatus: Sendable, Hashable, CustomStringConvertible {
     public var name: String
     /// Whether it serves requests now.
     public var isReady: Bool
+    /// Its state in one word, as `status --json` shows it: `ready` or `notReady` unless the adapter says more (the
+    /// process adapter: `notStarted`, `starting`, `ready`, `restarting`, `stopped`).
+    public var state: String
     /// The adapter process's id, while one runs.
     public var processID: Int32?
     /// How many times the adapter was restarted (a process started after the first one ended).
@@ -42,6 +45,7 @@ public struct AdapterStatus: Sendable, Hashable, CustomStringConvertible {
         kind: Kind,
         name: String,
         isReady: Bool = true,
+        state: String? = nil,
         processID: Int32? = nil,
         restarts: Int = 0,
         lastError: String? = nil,
@@ -50,6 +54,7 @@ public struct AdapterStatus: Sendable, Hashable, CustomStringConvertible {
         self.kind = kind
         self.name = name
         self.isReady = isReady
+        self.state = state ?? (isReady ? "ready" : "notReady")
         self.processID = processID
         self.restarts = restarts
         self.lastError = lastError

@@ -1,7 +1,7 @@
 public import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Transport
@@ -30,6 +30,12 @@ public struct Agent: Service {
     public let configuration: AgentConfiguration
     /// The session's live status.
     public let sessionStatus = SessionStatus()
+    /// Dojo's requests by method and outcome, with their latencies (`status`, metrics).
+    public let requestStatistics = RequestStatistics()
+    /// When this agent was made (its uptime's start).
+    public let startedAt = Date()
+    /// Where the metrics endpoint listens once it does (`metrics.listen`, with the port bound); nil when off.
+    let metricsAddress = PThreadLock<MetricsListenAddress?>(nil)
     /// The durable POS event queue; `publish` puts events in it.
     public let outbox: Outbox
     /// Completed once the control socket accepts connections (`notify`, `status`); the natural moment to tell
@@ -88,6 +94,7 @@ public struct Agent: Service {
         dispatch.requestTimeout = self.configuration.session.requestTimeout
         dispatch.maxInFlight = self.configuration.session.maxInFlight
         dispatch.replayWindow = self.configuration.session.replayWindow
+        dispatch.statistics = self.requestStatistics
         let dispatcher = Dispatcher(
             adapter: adapter,
             store: store,
@@ -177,6 +184,18 @@ public struct Agent: Service {
                 .init(service: control),
                 .init(service: publisher),
             ]
+            if let listen = self.configuration.metrics.listen {
+                let report: @Sendable () async -> AgentStatusReport = {
+                    await self.statusReport(publisher: publisher, registrar: registrar)
+                }
+                let service = MetricsService(
+                    address: listen,
+                    report: report,
+                    onListening: { [bound = self.metricsAddress] address in bound.withLock { $0 = address } },
+                    logger: self.child("dojo.metrics")
+                )
+                services.append(.init(service: service))
+            }
             // What the adapter runs (a process) outlives the session: listed before it, it stops after it. Most
             // adapters run nothing: their `runAlongsideAgent` returns at once, which must not end the agent.
             services.append(.init(service: AdapterService(adapter: adapter), successTerminationBehavior: .ignore))
@@ -195,38 +214,15 @@ public struct Agent: Service {
         }
     }
 
-    /// `dojo-agent status`: what the session, the registration and the outbox are doing. Never the API key.
-    private func statusHandler(publisher: Publisher, registrar: Registrar) -> ControlCommandHandler {
+    /// `dojo-agent status`: the ``AgentStatusReport`` (Docs/operations.md, "Status"). Never the API key.
+    private func statusHandler(
+        publisher: Publisher,
+        registrar: Registrar
+    ) -> ControlCommandHandler {
         { _ in
-            let session = self.sessionStatus.snapshot
-            let registration = registrar.status
-            let delivery = publisher.status
-            var fields: [String: JSONValue] = [
-                "session": .string(session.state.description),
-                "connections": .integer(Int64(session.connections)),
-                "registration": .string(
-                    !registration.isEnabled
-                        ? "disabled"
-                        : registration.registered.map {
-                            "\($0.count) capabilities registered at \(registration.registeredAt.map { "\($0)" } ?? "?")"
-                        } ?? "not yet registered"
-                ),
-                "delivered": .integer(Int64(delivery.delivered)),
-                "deadLettered": .integer(Int64(delivery.deadLettered)),
-                "failedAttempts": .integer(Int64(delivery.failedAttempts)),
-            ]
-            let adapter = self.adapter.adapterStatus
-            fields["adapter"] = .string(adapter.detail.map { "\(adapter.kind): \($0)" } ?? "embedded")
-            if let lastError = session.lastError { fields["sessionLastError"] = .string(lastError) }
-            if let error = registration.lastError { fields["registrationLastError"] = .string(error) }
-            if let failure = delivery.lastFailure { fields["deliveryLastFailure"] = .string(failure) }
-            if let statistics = try? await self.outbox.statistics() {
-                fields["pending"] = .integer(Int64(statistics.pending))
-                fields["dead"] = .integer(Int64(statistics.dead))
-                if let age = statistics.oldestPendingAge { fields["oldestPendingSeconds"] = .integer(Int64(age)) }
-            }
-            if let quarantined = self.outbox.quarantinedFile { fields["outboxQuarantined"] = .string(quarantined) }
-            return .success(fields)
+            .success(
+                await self.statusReport(publisher: publisher, registrar: registrar).json
+            )
         }
     }
 

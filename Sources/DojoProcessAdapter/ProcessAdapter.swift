@@ -112,11 +112,22 @@ public final class ProcessAdapter: POSAdapter, Service {
             kind: .process,
             name: self.configuration.command.first ?? "?",
             isReady: status.isReady,
+            state: Self.stateName(status.state),
             processID: status.processID,
             restarts: max(0, status.incarnation - 1),
             lastError: status.lastExit,
             detail: status.description
         )
+    }
+
+    private static func stateName(_ state: ProcessAdapterStatus.State) -> String {
+        switch state {
+        case .notStarted: "notStarted"
+        case .starting: "starting"
+        case .ready: "ready"
+        case .restarting: "restarting"
+        case .stopped: "stopped"
+        }
     }
 
     /// The supervisor's loop, for the watchdog (``probe(_:)``).

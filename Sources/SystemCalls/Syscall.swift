@@ -220,6 +220,24 @@ public enum Syscall {
         _ = signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Hands `signals` to the caller (they no longer take their default action, e.g. ending the process), so that a
+    /// `DispatchSourceSignal` for each can act on them. Process-wide state: for programs, never libraries.
+    public static func takeOverSignals(_ signals: [Int32]) {
+        for number in signals { _ = signal(number, SIG_IGN) }
+    }
+
+    /// The terminal's size in rows and columns behind `fd` (standard output by default), or nil when it is no terminal.
+    public static func terminalSize(_ fd: Int32 = 1) -> (rows: Int, columns: Int)? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return nil }
+        return (Int(size.ws_row), Int(size.ws_col))
+    }
+
+    /// Ends the process at once with `status` (atexit handlers run; no Swift cleanup).
+    public static func exitProcess(_ status: Int32) -> Never {
+        exit(status)
+    }
+
     /// Removes `name` from this process's environment (inherited by children started after).
     public static func unsetEnvironment(_ name: String) {
         _ = unsetenv(name)

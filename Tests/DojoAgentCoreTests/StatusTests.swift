@@ -18,10 +18,17 @@ struct StatusTests {
                 ControlRequest(command: "status")
             )
             #expect(response.isOK)
-            #expect(response.fields["session"]?.stringValue?.hasPrefix("connected since") == true)
-            #expect(response.fields["connections"] == .integer(1))
-            #expect(response.fields["registration"] == .string("disabled"))
-            #expect(response.fields["pending"] == .integer(0))
+            let session = response.fields["session"]
+            #expect(session?["state"] == "connected")
+            #expect(session?["description"]?.stringValue?.hasPrefix("connected since") == true)
+            #expect(session?["connections"] == 1)
+            #expect(response.fields["registration"]?["state"] == "disabled")
+            #expect(response.fields["outbox"]?["pending"] == 0)
+            #expect(response.fields["health"]?["state"] == "ok")
+            // The request answered above is counted where its outcome was known.
+            let methods = response.fields["requests"]?["methods"]?.arrayValue ?? []
+            #expect(methods.first?["method"] == "SearchTablesV1")
+            #expect(methods.first?["count"] == 1)
         }
     }
 
@@ -45,8 +52,12 @@ struct StatusTests {
                 await agent.controlSocketReady.wait()
                 let response = try await ControlClient(socketPath: configuration.controlSocketPath)
                     .send(ControlRequest(command: "status"))
-                let session = try #require(response.fields["session"]?.stringValue)
-                #expect(session.hasPrefix("Dojo rejected the credentials (HTTP 401); check dojo.api_key"))
+                let session = try #require(response.fields["session"]?.objectValue)
+                #expect(session["state"] == "authRejected")
+                #expect(session["handshakeRejections"] == 1)
+                let description = try #require(session["description"]?.stringValue)
+                #expect(description.hasPrefix("Dojo rejected the credentials (HTTP 401); check dojo.api_key"))
+                #expect(response.fields["health"]?["state"] == "degraded")
                 #expect(!response.line.contains("SECRET"))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

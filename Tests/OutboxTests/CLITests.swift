@@ -61,6 +61,45 @@ struct CLITests {
     }
 
     @Test
+    func statusExitsThreeWhenTheAgentIsNotRunning() async throws {
+        try await withTemporaryDirectory { directory in
+            for json in [false, true] {
+                let run = try await Self.run(["status", "--state-directory", directory] + (json ? ["--json"] : []))
+                #expect(run.status == 3, "LSB: program is not running")
+                #expect(run.output.isEmpty)
+                #expect(run.error.hasPrefix("dojo-agent: the agent is not running"))
+            }
+        }
+    }
+
+    @Test
+    func queueListJSONHasEveryEventWithItsFullID() async throws {
+        try await withTemporaryDirectory { directory in
+            let outbox = try Outbox.open(path: "\(directory)/outbox.sqlite", logger: testLogger)
+            let long = String(repeating: "x", count: 90) + "-end"
+            try await outbox.publish(contentsOf: [event(.orderUpdated, long), event(.partyUpdated, "p\"1")])
+            let rows = try await outbox.pendingEntries()
+            try await outbox.deadLetter(rows[1], status: 400, reason: "HTTP 400: refused", responseBody: "bad")
+            let run = try await Self.run(["queue", "list", "--json", "--state-directory", directory])
+            #expect(run.status == 0, "\(run.error)")
+            let document = try JSONValue(parsing: run.output)
+            #expect(document["schema"] == 1)
+            let pending = try #require(document["pending"]?.arrayValue)
+            #expect(pending.count == 1)
+            #expect(pending[0]["entityId"] == .string(long), "never clipped")
+            #expect(pending[0]["type"] == "OrderUpdated")
+            #expect(pending[0]["attempts"] == 0)
+            #expect(pending[0]["lastError"] == .null)
+            let dead = try #require(document["dead"]?.arrayValue)
+            #expect(dead.count == 1)
+            #expect(dead[0]["entityId"] == "p\"1")
+            #expect(dead[0]["status"] == 400)
+            #expect(dead[0]["reason"] == "HTTP 400: refused")
+            #expect(dead[0]["deadAt"]?.stringValue?.hasSuffix("Z") == true)
+        }
+    }
+
+    @Test
     func notifyRefusesABadTypeWithoutTheAgent() async throws {
         let run = try await Self.run(["notify", "TableUpdated", "42", "--state-directory", "/nonexistent"])
         #expect(run.status == 65)

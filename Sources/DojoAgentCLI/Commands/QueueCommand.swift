@@ -40,6 +40,9 @@ struct QueueCommand: AsyncParsableCommand {
             abstract: "List pending and dead-lettered events with their age, attempts and last error."
         )
 
+        @Flag(help: "Print one JSON object (schema 1, Docs/operations.md) with every event and its full id.")
+        var json = false
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
@@ -48,6 +51,10 @@ struct QueueCommand: AsyncParsableCommand {
             do throws(OutboxError) {
                 let pending = try await outbox.pendingEntries()
                 let dead = try await outbox.deadLetters()
+                if self.json {
+                    print(Self.document(pending: pending, dead: dead, now: now).serialized())
+                    return
+                }
                 print("pending: \(pending.count)")
                 if !pending.isEmpty {
                     print(
@@ -180,5 +187,46 @@ enum Table {
         case ..<86400: return "\(seconds / 3600)h\(String(format: "%02d", seconds % 3600 / 60))m"
         default: return "\(seconds / 86400)d\(String(format: "%02d", seconds % 86400 / 3600))h"
         }
+    }
+}
+
+extension QueueCommand.List {
+    /// `queue list --json`: `{"schema":1,"pending":[…],"dead":[…]}`, oldest first, nothing clipped.
+    static func document(pending: [OutboxEntry], dead: [DeadLetter], now: Date) -> JSONValue {
+        func time(_ date: Date) -> JSONValue { .string(AgentStatusReport.iso8601(date)) }
+        func age(_ date: Date) -> JSONValue { .double((max(0, now.timeIntervalSince(date)) * 1000).rounded() / 1000) }
+        return .object([
+            "schema": 1,
+            "pending": .array(
+                pending.map { entry in
+                    .object([
+                        "id": .integer(entry.id),
+                        "type": .string(entry.event.type.rawValue),
+                        "entityId": .string(entry.event.entityID),
+                        "createdAt": time(entry.createdAt),
+                        "ageSeconds": age(entry.createdAt),
+                        "attempts": .integer(Int64(entry.attempts)),
+                        "nextAttemptAt": time(entry.nextAttemptAt),
+                        "lastError": entry.lastError.map(JSONValue.string) ?? .null,
+                    ])
+                }
+            ),
+            "dead": .array(
+                dead.map { letter in
+                    .object([
+                        "id": .integer(letter.id),
+                        "type": .string(letter.eventType),
+                        "entityId": .string(letter.entityID),
+                        "createdAt": time(letter.createdAt),
+                        "ageSeconds": age(letter.createdAt),
+                        "attempts": .integer(Int64(letter.attempts)),
+                        "deadAt": time(letter.deadAt),
+                        "status": letter.status.map { .integer(Int64($0)) } ?? .null,
+                        "reason": .string(letter.reason),
+                        "responseBody": letter.responseBody.map(JSONValue.string) ?? .null,
+                    ])
+                }
+            ),
+        ])
     }
 }

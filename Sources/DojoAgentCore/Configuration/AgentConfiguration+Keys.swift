@@ -371,6 +371,20 @@ extension AgentConfiguration {
         } render: {
             "\($0.controlSocketGroupAccess)"
         },
+        ConfigurationKey("metrics.listen") {
+            do {
+                $0.metrics.listen = try Read.optionalString($1).map(MetricsListenAddress.init(parsing:))
+            } catch let error as MetricsListenAddress.ParseError {
+                throw ConfigurationKey.KeyError(message: error.message)
+            }
+        } render: {
+            $0.metrics.listen.map { "\($0)" } ?? ""
+        },
+        ConfigurationKey("metrics.allow_non_loopback") {
+            $0.metrics.allowNonLoopback = try Read.boolean($1)
+        } render: {
+            "\($0.metrics.allowNonLoopback)"
+        },
         ConfigurationKey("agent.log_level") {
             $0.logLevel = try Read.choice($1, logLevels)
         } render: {

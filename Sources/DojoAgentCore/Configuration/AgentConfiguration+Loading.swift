@@ -179,6 +179,13 @@ extension AgentConfiguration {
         if self.stateDirectory.isEmpty {
             throw AgentConfigurationError(key: "agent.state_directory", "must not be empty")
         }
+        if let listen = self.metrics.listen, !listen.isLoopback, !self.metrics.allowNonLoopback {
+            throw AgentConfigurationError(
+                key: "metrics.listen",
+                "\(listen.host) is not a loopback address and the metrics endpoint has no authentication: use"
+                    + " 127.0.0.1, or set metrics.allow_non_loopback = true to serve other machines"
+            )
+        }
     }
 
     private static func closestKey(to name: String) -> String? {

@@ -113,7 +113,19 @@ public struct AgentConfiguration: Sendable {
         public init() {}
     }
 
+    /// `[metrics]`: the Prometheus endpoint (Docs/operations.md, "Metrics").
+    public struct Metrics: Sendable {
+        /// `metrics.listen`: where to serve `/metrics`; nil (the default) serves nothing.
+        public var listen: MetricsListenAddress?
+        /// `metrics.allow_non_loopback`: serve on an address other machines can reach. The endpoint has no
+        /// authentication, so a non-loopback `listen` is refused unless this is true.
+        public var allowNonLoopback = false
+
+        public init() {}
+    }
+
     public var dojo = Dojo()
+    public var metrics = Metrics()
     /// The transport settings (`[websocket]`), with `tls.caFile` from `dojo.ca_file`.
     public var webSocket = WebSocketConfiguration()
     public var session = Session()

@@ -27,6 +27,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         public var requestTimeout: Duration = .seconds(10)
         public var maxInFlight = 32
         public var replayWindow: Duration = .seconds(600)
+        /// Where each answered request is counted (`status`, metrics); nil counts nothing.
+        public var statistics: RequestStatistics?
 
         public init() {}
     }
@@ -184,6 +186,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             let encoded = frame.encoded()
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
+            self.configuration.statistics?.record(method: rpc.method, outcome: outcome, duration: elapsed)
             let entity = (try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"
             logger.info(
                 "request handled",

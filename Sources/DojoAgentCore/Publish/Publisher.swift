@@ -67,6 +67,9 @@ public struct Publisher: Service {
         public var lastFailureAt: Date?
         /// Requests on the wire right now.
         public var inFlight = 0
+        /// Delivery attempts since start by Dojo's HTTP status; 0 counts attempts that got no response (connect
+        /// or TLS failure, timeout).
+        public var attemptsByStatus: [Int: Int] = [:]
     }
 
     private let outbox: Outbox
@@ -249,6 +252,13 @@ public struct Publisher: Service {
             outcome = .failure("\(error)")
         }
         let now = self.clock.now
+        self.statusBox.withLock { status in
+            if case .response(let code, _, _) = outcome {
+                status.attemptsByStatus[code, default: 0] += 1
+            } else {
+                status.attemptsByStatus[0, default: 0] += 1
+            }
+        }
         let decision = self.configuration.retry.decision(
             for: outcome,
             previousFailures: row.attempts,

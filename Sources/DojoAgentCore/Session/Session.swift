@@ -113,7 +113,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
             let healthy = openedAt.withLock { $0 }.map { $0.duration(to: self.clock.now) }
             if let healthy { backoff.recordSuccess(healthyFor: healthy) }
             let reason = failure.map { "\($0)" } ?? "the connection closed"
-            self.status.update { $0.lastError = reason }
+            self.status.recordDisconnect(reason: reason, failure: failure)
             let delay: Duration
             if let transportError = failure as? WebSocketTransportError, transportError.isAuthRejection {
                 delay = authBackoff.nextDelay(random: self.random())

@@ -39,12 +39,24 @@ public final class SessionStatus: Sendable {
         public var connections: Int
         /// Why the last connection ended, if one did.
         public var lastError: String?
+        /// When the session entered its current state.
+        public var stateSince = Date()
+        /// When the last connection (or attempt) ended.
+        public var lastDisconnectAt: Date?
+        /// The close code of the last close frame that ended a connection (the peer's, or ours for a dead peer or
+        /// an oversize message); nil when the last end had none (a reset, a refused connect).
+        public var lastCloseCode: Int?
+        /// WebSocket handshakes Dojo answered with an HTTP status other than 101 (401/403 included).
+        public var handshakeRejections = 0
 
         public init(state: State, connections: Int, lastError: String?) {
             self.state = state
             self.connections = connections
             self.lastError = lastError
         }
+
+        /// Connections after the first.
+        public var reconnects: Int { max(0, self.connections - 1) }
     }
 
     private let state = PThreadLock(Snapshot(state: .starting, connections: 0, lastError: nil))
@@ -70,9 +82,22 @@ public final class SessionStatus: Sendable {
         return stream
     }
 
+    /// Records why a connection (or an attempt) ended: `failure` is what ended it, nil for a plain close.
+    func recordDisconnect(reason: String, failure: (any Error)?) {
+        let transport = failure as? WebSocketTransportError
+        self.update {
+            $0.lastError = reason
+            $0.lastDisconnectAt = Date()
+            $0.lastCloseCode = transport?.closeCode.map { Int($0.rawValue) }
+            if transport?.code == .handshakeRejected { $0.handshakeRejections += 1 }
+        }
+    }
+
     func update(_ body: (inout Snapshot) -> Void) {
         let snapshot = self.state.withLock { state in
+            let before = state.state
             body(&state)
+            if state.state != before { state.stateSince = Date() }
             return state
         }
         for continuation in self.changes.withLock({ Array($0.values) }) { continuation.yield(snapshot) }

@@ -24,6 +24,7 @@ public final class Liveness: Sendable {
         var loops: [String: Loop] = [:]
         var round: UInt64 = 0
         var wedged: Set<String> = []
+        var lastRoundAt: ContinuousClock.Instant?
     }
 
     private let state = PThreadLock(State())
@@ -39,6 +40,9 @@ public final class Liveness: Sendable {
     public func unregister(_ name: String) {
         _ = self.state.withLock { $0.loops.removeValue(forKey: name) }
     }
+
+    /// When the watchdog last probed the loops; nil when it never has (no systemd watchdog: `WATCHDOG_USEC` unset).
+    public var lastRoundAt: ContinuousClock.Instant? { self.state.withLock { $0.lastRoundAt } }
 
     /// The registered loops, sorted.
     public var names: [String] { self.state.withLock { $0.loops.keys.sorted() } }
@@ -60,6 +64,7 @@ public final class Liveness: Sendable {
     public func probeAll(now: ContinuousClock.Instant = .now) {
         let round = self.state.withLock { state -> UInt64 in
             state.round += 1
+            state.lastRoundAt = now
             return state.round
         }
         let asks: [Ask] = self.state.withLock { state in
