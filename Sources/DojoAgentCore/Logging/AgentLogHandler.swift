@@ -61,6 +61,10 @@ public final class JournalLogSink: LogSink {
         self.fallback = fallback
     }
 
+    deinit {
+        if let descriptor { LogSystemCalls.close(descriptor) }
+    }
+
     public func write(_ record: LogRecord) {
         guard let descriptor,
             LogSystemCalls.send(

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Every system call the log backends make, in one place: `fstat` (is stderr the journal's stream?), one
-/// `AF_UNIX` datagram socket and `sendto` (journald's native protocol), `write` (a line on stderr).
+/// `AF_UNIX` datagram socket, `sendto` and `close` (journald's native protocol), `write` (a line on stderr).
 enum LogSystemCalls {
     /// The device and inode of an open descriptor, as `JOURNAL_STREAM` names them (`<st_dev>:<st_ino>`).
     static func identity(ofDescriptor descriptor: Int32) -> (device: UInt64, inode: UInt64)? {
@@ -20,6 +20,10 @@ enum LogSystemCalls {
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         return descriptor
+    }
+
+    static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
     }
 
     /// Sends one datagram to the socket at `path`. Returns 0, or the errno that made it fail.

@@ -223,7 +223,8 @@ public struct Publisher: Service {
         self.logger.error(
             "outbox database failed; delivery paused",
             metadata: [
-                "error": .quoted(describing: error), "retry_in": "\(self.configuration.databaseRetryDelay)",
+                "error": .quoted(describing: error),
+                "retry_in": "\(formatDuration(self.configuration.databaseRetryDelay))",
             ]
         )
         self.observer?(.databaseFailed("\(error)"))
@@ -287,7 +288,7 @@ public struct Publisher: Service {
                     $0.lastFailure = reason
                     $0.lastFailureAt = now
                 }
-                metadata["retry_in"] = "\(delay)"
+                metadata["retry_in"] = "\(formatDuration(delay))"
                 metadata["error"] = .quoted(reason)
                 self.logger.warning("event delivery failed; will retry", metadata: metadata)
                 self.observer?(

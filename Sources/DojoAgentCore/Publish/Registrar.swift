@@ -173,7 +173,7 @@ public struct Registrar: Service {
             self.statusBox.withLock { $0.lastError = reason }
             self.logger.warning(
                 "capability registration failed; will retry",
-                metadata: ["error": .quoted(reason), "retry_in": "\(delay)"]
+                metadata: ["error": .quoted(reason), "retry_in": "\(formatDuration(delay))"]
             )
             return .retry(delay)
         case .deadLetter(let reason):

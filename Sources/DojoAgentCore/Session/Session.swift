@@ -122,10 +122,10 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     authRejectionReported = true
                     self.logger.error(
                         "Dojo rejected the agent's credentials: check dojo.api_key and dojo.software_house_id; retrying every few minutes",
-                        metadata: ["http.status": "\(httpStatus)", "retry_in": "\(delay)"]
+                        metadata: ["http.status": "\(httpStatus)", "retry_in": "\(formatDuration(delay))"]
                     )
                 } else {
-                    self.logger.debug("credentials still rejected", metadata: ["retry_in": "\(delay)"])
+                    self.logger.debug("credentials still rejected", metadata: ["retry_in": "\(formatDuration(delay))"])
                 }
                 self.status.update {
                     $0.state = .authRejected(
@@ -136,7 +136,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
             } else {
                 delay = backoff.nextDelay(random: self.random())
                 var metadata: Logger.Metadata = [
-                    "reason": .quoted(reason), "retry_in": "\(delay)", "attempt": "\(backoff.failures)",
+                    "reason": .quoted(reason), "retry_in": "\(formatDuration(delay))", "attempt": "\(backoff.failures)",
                 ]
                 if let code = (failure as? WebSocketTransportError)?.closeCode {
                     metadata["close_code"] = "\(code.rawValue)"
