@@ -154,6 +154,7 @@ let package = Package(
         .executableTarget(
             name: "DojoBench",
             dependencies: [
+                "DemoPOS",
                 "DojoAdapter",
                 "DojoAgentCore",
                 "DojoProtocol",

@@ -237,6 +237,12 @@ final class WebSocketLoop: @unchecked Sendable {
         self.enqueue(.probe(answer))
     }
 
+    /// Ends the inbound sequence normally, from any thread: the consumer reads nothing more, while sends and the
+    /// connection stay up.
+    func stopReceiving() {
+        self.inboundContinuation.finish()
+    }
+
     /// Called by the inbound iterator each time the consumer takes a message.
     func messageConsumed() {
         self.shared.withLock { shared in
