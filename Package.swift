@@ -1,12 +1,16 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Module map (dependencies point inward; only Transport touches C):
+// Module map (dependencies point inward; only Transport touches C libraries, only SystemCalls calls libc):
 //
-//   dojo-agent (DojoAgentCLI) ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
-//                                     ├──────────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
-//                                     ├──────────► DemoPOS ─► DojoAdapter, GRDB, Transport (LogText)
-//                                     └──────────► GRDB, swift-log, swift-service-lifecycle
+//   dojo-agent (DojoAgentCLI) ─► builds the adapter `[adapter]` names: DemoPOS or DojoProcessAdapter
+//        │                       ─► DojoAgentCore ─► DojoAdapter ─► DojoProtocol
+//        │                                 ├──────► Transport ─► CLibWebSockets (libwebsockets + OpenSSL)
+//        │                                 └──────► GRDB, swift-log, swift-service-lifecycle
+//   DojoProcessAdapter ─► DojoAdapter, swift-subprocess (a vendor's program over stdin/stdout)
+//   DemoPOS ─► DojoAdapter, GRDB
+//   AgentSupport (locks, Completion, LogText, Backoff, LineFramer) and SystemCalls (the POSIX gate): under all of
+//   the above; neither depends on any module of ours.
 //   dojo-sim (DojoSimulatorCLI) ─► DojoSimulator ─► DojoProtocol, Hummingbird (NIO; never in dojo-agent)
 //   DojoAgentTesting (vendor conformance kit) ─► DojoAdapter, DojoProtocol; dojo-sim check runs it via the agent
 //
@@ -24,6 +28,7 @@ let package = Package(
         .library(name: "DojoAdapter", targets: ["DojoAdapter"]),
         .library(name: "DojoProtocol", targets: ["DojoProtocol"]),
         .library(name: "DojoAgentCore", targets: ["DojoAgentCore"]),
+        .library(name: "DojoProcessAdapter", targets: ["DojoProcessAdapter"]),
         .library(name: "DojoAgentTesting", targets: ["DojoAgentTesting"]),
         .library(name: "DojoSimulator", targets: ["DojoSimulator"]),
     ],
@@ -50,9 +55,22 @@ let package = Package(
             pkgConfig: "libwebsockets",
             providers: [.apt(["libwebsockets-dev", "libssl-dev"])]
         ),
+        // Small pieces every module of the daemon shares: a TSan-visible lock, a one-shot completion, an async
+        // semaphore, LogText (outside text made safe for a log line), the backoff rule. No C beyond pthreads.
+        .target(
+            name: "AgentSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // The one gate for the daemon's POSIX calls outside Transport's lws fence (sockets, file status, signals,
+        // rename): errno becomes a typed SystemCallError. Imported instead of Glibc everywhere above it.
+        .target(
+            name: "SystemCalls",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "Transport",
             dependencies: [
+                "AgentSupport",
                 "CLibWebSockets",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,24 +80,39 @@ let package = Package(
         .target(
             name: "DemoPOS",
             dependencies: [
+                "AgentSupport",  // LogText: the one helper that makes outside values safe in a log line
                 "DojoAdapter",
-                "Transport",  // LogText only: the one helper that makes outside values safe in a log line
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The out-of-process adapter: a vendor's program in any language, spoken to in JSON-RPC lines over its
+        // stdin/stdout (Docs/adapter-protocol.md), supervised and restarted.
+        .target(
+            name: "DojoProcessAdapter",
+            dependencies: [
+                "AgentSupport",
+                "DojoAdapter",
+                "DojoProtocol",
+                "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
             name: "DojoAgentCore",
             dependencies: [
+                "AgentSupport",
                 "DojoAdapter",
                 "DojoProtocol",
-                "DemoPOS",
+                "SystemCalls",
                 "Transport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "SystemPackage", package: "swift-system"),  // Errno, what SystemCalls fails with
             ]
         ),
         .target(
@@ -107,8 +140,12 @@ let package = Package(
         .executableTarget(
             name: "DojoAgentCLI",
             dependencies: [
+                "DemoPOS",
+                "DojoAdapter",
                 "DojoAgentCore",
+                "DojoProcessAdapter",
                 "DojoProtocol",
+                "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +191,7 @@ let package = Package(
         .executableTarget(
             name: "DojoBench",
             dependencies: [
+                "AgentSupport",
                 "DemoPOS",
                 "DojoAdapter",
                 "DojoAgentCore",
@@ -167,8 +205,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AgentSupportTests",
+            dependencies: ["AgentSupport", "SystemCalls", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "TransportTests",
-            dependencies: ["Transport", "DojoSimulator"],
+            dependencies: ["AgentSupport", "Transport", "DojoSimulator"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -179,21 +221,23 @@ let package = Package(
         .testTarget(
             name: "DojoAgentCoreTests",
             dependencies: [
-                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "Transport",
+                "AgentSupport", "DemoPOS", "DojoAgentCore", "DojoAgentTesting", "DojoProcessAdapter", "DojoSimulator",
+                "SystemCalls",
+                "Transport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "AdapterTests",
             dependencies: [
-                "DemoPOS", "DojoAgentCore", "DojoAgentTesting",
+                "AgentSupport", "DemoPOS", "DojoAgentCore", "DojoAgentTesting", "DojoProcessAdapter", "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["DojoAgentCore", "DojoSimulator", "Transport"]
+            dependencies: ["AgentSupport", "DojoAgentCore", "DojoSimulator", "Transport"]
         ),
         // A small, correct in-memory Bookings POS shared by the simulator's tests and the end-to-end tests.
         .target(name: "ReferencePOS", dependencies: ["DojoAdapter"], path: "Tests/Support/ReferencePOS"),
@@ -211,7 +255,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "ReferencePOS", "Transport",
+                "AgentSupport", "DojoAgentCore", "DojoAgentTesting", "DojoSimulator", "ReferencePOS", "SystemCalls",
+                "Transport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -7,7 +7,8 @@ import PackageDescription
 // with `-sanitize=fuzzer`) never enter the main package's `swift build --build-tests`. It compiles the real
 // sources through symlinks instead of depending on the main package by path: a path dependency would resolve (and
 // the sanitizer flags would rebuild) the main package's whole graph, NIO and GRDB included, while the code under
-// test needs only DojoProtocol, DojoAdapter and three dependency-free files of DojoAgentCore.
+// test needs only DojoProtocol, DojoAdapter and four dependency-free files (AgentSupport/LineFramer.swift,
+// DojoProcessAdapter/ProcessMessage.swift and ProcessAdapterError.swift, DojoAgentCore/…/TOMLDocument.swift).
 let package = Package(
     name: "dojo-agent-fuzz",
     targets: [

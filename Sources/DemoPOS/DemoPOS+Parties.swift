@@ -1,8 +1,8 @@
+import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
-import Transport
 
 extension DemoPOS {
     /// The status of a party created without one.

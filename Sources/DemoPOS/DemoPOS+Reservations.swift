@@ -1,8 +1,8 @@
+import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
-import Transport
 
 extension DemoPOS {
     /// Creates a reservation with a new POS id, or returns the one already created with this `dojoReservationId`.

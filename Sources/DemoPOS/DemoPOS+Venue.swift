@@ -1,8 +1,8 @@
+import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 import GRDB
 import Logging
-import Transport
 
 extension DemoPOS {
     /// Lists tables in seating-plan order; `areaId` and `waiterId` narrow the list.
@@ -83,7 +83,7 @@ extension DemoPOS {
         logger.info(
             count == 1 ? "Dojo event recorded" : "Dojo event already recorded",
             metadata: [
-                "dojo.event_id": .quoted(request.id), "dojo.event": .quoted(request.event.rawValue),
+                "event.id": .quoted(request.id), "dojo.event": .quoted(request.event.rawValue),
                 "dojo.payment_intent_id": .quoted(request.data.paymentIntentID),
             ]
         )

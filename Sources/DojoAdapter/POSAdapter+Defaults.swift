@@ -5,6 +5,25 @@ extension POSAdapter {
     /// Ready at once: an adapter that can be called as soon as it exists.
     public func waitUntilReady() async throws {}
 
+    /// ``POSAdapter/capabilities``, once: an embedded adapter's set does not change while it runs.
+    public func capabilityUpdates() -> AsyncStream<Set<Capability>> {
+        AsyncStream { continuation in
+            continuation.yield(self.capabilities)
+            continuation.finish()
+        }
+    }
+
+    /// An embedded adapter, named by its type, always ready.
+    public var adapterStatus: AdapterStatus {
+        AdapterStatus(kind: .embedded, name: "\(type(of: self))")
+    }
+
+    /// Nothing to run: returns at once.
+    public func runAlongsideAgent() async throws {}
+
+    /// Nothing to watch.
+    public var livenessProbe: (@Sendable (_ answer: @escaping @Sendable () -> Void) -> Void)? { nil }
+
     /// Throws ``AdapterError/notImplemented(_:)``.
     public func createReservation(
         _ request: CreateReservationRequest,

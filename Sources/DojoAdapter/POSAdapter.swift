@@ -46,6 +46,25 @@ public protocol POSAdapter: Sendable {
     /// waits here. Throws `CancellationError` when the agent stops while waiting.
     func waitUntilReady() async throws
 
+    /// The capabilities as they are now, then each time they change (a process adapter declares its set again
+    /// after each restart); the agent registers every value with Dojo. The default yields ``capabilities`` once.
+    func capabilityUpdates() -> AsyncStream<Set<Capability>>
+
+    /// What the adapter is doing now, for the start-up line and `dojo-agent status`. The default: an embedded
+    /// adapter named by its type, always ready.
+    var adapterStatus: AdapterStatus { get }
+
+    /// Runs what the adapter needs for as long as the agent serves (the process adapter: its child process). The
+    /// agent runs it in its service group, started before the session and stopped after it: return on graceful
+    /// shutdown (swift-service-lifecycle's `withGracefulShutdownHandler`); a throw stops the agent. The default
+    /// returns at once: nothing to run.
+    func runAlongsideAgent() async throws
+
+    /// For the systemd watchdog, a probe of a loop the adapter runs (``runAlongsideAgent()``): it must call
+    /// `answer` from that loop when the loop gets to it, so a wedged loop stops the watchdog's pets. The default is
+    /// nil: nothing to watch.
+    var livenessProbe: (@Sendable (_ answer: @escaping @Sendable () -> Void) -> Void)? { get }
+
     /// Creates a reservation (`CreateReservationV1`) and returns it with the POS's id.
     func createReservation(_ request: CreateReservationRequest, context: RequestContext) async throws -> Reservation
     /// Replaces a reservation's details (`UpdateReservationV1`).

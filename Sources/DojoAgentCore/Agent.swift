@@ -1,15 +1,17 @@
-import DemoPOS
+public import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 import Foundation
 public import Logging
 public import ServiceLifecycle
-public import Transport
+import Transport
 
 /// The agent: the composition root, itself a `Service`.
 ///
-/// Runs, as one group, the session to Dojo (which serves Dojo's requests through the adapter), and the services
-/// the other parts of the agent add. Embed it in a Swift POS by passing your own `POSAdapter`:
+/// Runs, as one group, the session to Dojo (which serves Dojo's requests through the adapter), what the adapter
+/// runs alongside (``POSAdapter/runAlongsideAgent()``: the process adapter's child), and the services the other
+/// parts of the agent add. The agent knows adapters only through `POSAdapter`: whoever assembles the program builds
+/// one (`dojo-agent run` builds the one `[adapter]` names; a Swift POS passes its own):
 ///
 /// ```swift
 /// let configuration = try AgentConfiguration.load(file: "/etc/dojo-agent/agent.conf").configuration
@@ -40,22 +42,34 @@ public struct Agent: Service {
     /// Test hooks (`DOJO_AGENT_TEST_HOOKS=1` for `dojo-agent run`): the control command `test-wedge` with a
     /// `loop` field wedges that loop on purpose, so a test sees the watchdog stop petting.
     public var testHooks = false
-    let adapterOverride: (any POSAdapter)?
+    /// The POS adapter serving Dojo's requests.
+    public let adapter: any POSAdapter
     let logger: Logger
 
     /// Prepares the state directory and opens the outbox, so events can be published before `run` starts.
     /// - Parameters:
-    ///   - adapter: the POS adapter to serve Dojo with; nil builds the one `configuration.adapter` names.
+    ///   - adapter: the POS adapter to serve Dojo with.
     /// - Throws: `AgentConfigurationError` when the state directory cannot be created, `OutboxError` when the outbox
     ///   cannot be opened (a damaged one is moved aside and a new one started, see Docs/outbox.md).
-    public init(configuration: AgentConfiguration, adapter: (any POSAdapter)? = nil, logger: Logger) throws {
+    public init(configuration: AgentConfiguration, adapter: any POSAdapter, logger: Logger) throws {
+        try self.init(configuration: configuration, logger: logger) { _ in adapter }
+    }
+
+    /// The same, for an adapter that needs the agent's outbox (the process adapter publishes the events its
+    /// process sends through it): `makeAdapter` is called once the outbox is open.
+    /// - Throws: what `makeAdapter` throws, and as ``init(configuration:adapter:logger:)``.
+    public init(
+        configuration: AgentConfiguration,
+        logger: Logger,
+        makeAdapter: (_ outbox: Outbox) throws -> any POSAdapter
+    ) throws {
         self.configuration = configuration
-        self.adapterOverride = adapter
         self.logger = logger
         try Self.prepareStateDirectory(configuration.stateDirectory)
         var outboxLogger = logger
         outboxLogger[metadataKey: "component"] = "dojo.outbox"
         self.outbox = try Outbox.open(path: configuration.outboxDatabasePath, logger: outboxLogger)
+        self.adapter = try makeAdapter(self.outbox)
     }
 
     /// Tells Dojo that a POS entity changed: returns once the event is durable on disk. Dojo fetches the entity
@@ -68,7 +82,7 @@ public struct Agent: Service {
     public func run() async throws {
         let store = try AgentStore(path: self.configuration.agentDatabasePath)
         try? await store.pruneHandledEvents(olderThan: .seconds(30 * 24 * 3600))
-        let adapter = try self.adapterOverride ?? self.makeAdapter()
+        let adapter = self.adapter
 
         var dispatch = Dispatcher<ContinuousClock>.Configuration()
         dispatch.requestTimeout = self.configuration.session.requestTimeout
@@ -113,7 +127,7 @@ public struct Agent: Service {
             "dojo-agent starting",
             metadata: [
                 "ws.url": "\(endpoint)", "api.url": "\(dojo.apiBaseURL)",
-                "adapter": "\(Self.describe(serving: adapter, overridden: self.adapterOverride != nil))",
+                "adapter": "\(adapter.adapterStatus)",
                 "capabilities": "\(adapter.capabilities.count)", "state": "\(self.configuration.stateDirectory)",
             ]
         )
@@ -133,11 +147,10 @@ public struct Agent: Service {
                 configuration: publishing,
                 logger: self.child("dojo.publisher")
             )
-            let processAdapter = adapter as? ProcessAdapter
             let registrar = Registrar(
-                capabilities: processAdapter == nil ? adapter.capabilities : nil,
-                // A process declares its capabilities at initialize, and again after each restart.
-                updates: processAdapter?.capabilityUpdates(),
+                // Known once the adapter declares them (a process at initialize, and again after each restart).
+                capabilities: nil,
+                updates: adapter.capabilityUpdates(),
                 isEnabled: dojo.registerCapabilities,
                 http: http,
                 api: api,
@@ -148,11 +161,7 @@ public struct Agent: Service {
                 handlers: [
                     "notify": ControlCommands.notify(outbox: self.outbox),
                     "wake": ControlCommands.wake(publisher: publisher),
-                    "status": self.statusHandler(
-                        publisher: publisher,
-                        registrar: registrar,
-                        adapter: processAdapter
-                    ),
+                    "status": self.statusHandler(publisher: publisher, registrar: registrar),
                 ].merging(self.testHooks ? ["test-wedge": self.wedgeHandler()] : [:]) { first, _ in first },
                 logger: self.child("dojo.control"),
                 onListening: { [ready = self.controlSocketReady] in ready.complete() },
@@ -161,15 +170,16 @@ public struct Agent: Service {
             self.liveness.register("session") { [session] in session.probe($0) }
             self.liveness.register("publisher") { publisher.probe($0) }
             self.liveness.register("control") { control.probe($0) }
-            if let processAdapter { self.liveness.register("adapter") { processAdapter.probe($0) } }
+            if let probe = adapter.livenessProbe { self.liveness.register("adapter", probe: probe) }
             // Shut down in reverse order: the session stops first (no new requests, in-flight ones finish, close
             // 1001) while the publisher, registrar and control socket it may use still run.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: control),
                 .init(service: publisher),
             ]
-            // The adapter process outlives the session: listed before it, it stops after it.
-            if let processAdapter { services.append(.init(service: processAdapter)) }
+            // What the adapter runs (a process) outlives the session: listed before it, it stops after it. Most
+            // adapters run nothing: their `runAlongsideAgent` returns at once, which must not end the agent.
+            services.append(.init(service: AdapterService(adapter: adapter), successTerminationBehavior: .ignore))
             var group = ServiceGroupConfiguration(
                 services: services + [
                     // Registration finishes once Dojo has the set (or at once when disabled): that must not end
@@ -186,11 +196,7 @@ public struct Agent: Service {
     }
 
     /// `dojo-agent status`: what the session, the registration and the outbox are doing. Never the API key.
-    private func statusHandler(
-        publisher: Publisher,
-        registrar: Registrar,
-        adapter: ProcessAdapter?
-    ) -> ControlCommandHandler {
+    private func statusHandler(publisher: Publisher, registrar: Registrar) -> ControlCommandHandler {
         { _ in
             let session = self.sessionStatus.snapshot
             let registration = registrar.status
@@ -209,7 +215,8 @@ public struct Agent: Service {
                 "deadLettered": .integer(Int64(delivery.deadLettered)),
                 "failedAttempts": .integer(Int64(delivery.failedAttempts)),
             ]
-            fields["adapter"] = .string(adapter.map { "process: \($0.status)" } ?? "embedded")
+            let adapter = self.adapter.adapterStatus
+            fields["adapter"] = .string(adapter.detail.map { "\(adapter.kind): \($0)" } ?? "embedded")
             if let lastError = session.lastError { fields["sessionLastError"] = .string(lastError) }
             if let error = registration.lastError { fields["registrationLastError"] = .string(error) }
             if let failure = delivery.lastFailure { fields["deliveryLastFailure"] = .string(failure) }
@@ -232,46 +239,6 @@ public struct Agent: Service {
             }
             self.logger.warning("test hook: wedging a loop on purpose", metadata: ["loop": "\(name)"])
             return .success(["wedged": .string(name)])
-        }
-    }
-
-    /// The adapter actually serving, for the start-up line: an embedded one by its type (`adapter.kind` in the
-    /// configuration then says nothing about it), the demo POS, or a process by its command.
-    static func describe(serving adapter: any POSAdapter, overridden: Bool) -> String {
-        if let process = adapter as? ProcessAdapter {
-            return "process \(process.configuration.command.first ?? "?")"
-        }
-        if overridden { return "embedded \(type(of: adapter))" }
-        return adapter is DemoPOS ? "demo" : "\(type(of: adapter))"
-    }
-
-    /// The adapter `configuration.adapter` names: the built-in demo POS, or a vendor's process.
-    func makeAdapter() throws -> any POSAdapter {
-        switch self.configuration.adapter.kind {
-        case .demo:
-            do {
-                return try DemoPOS(path: self.configuration.demoDatabasePath, logger: self.child("dojo.demo-pos"))
-            } catch {
-                throw AgentConfigurationError(
-                    key: "adapter.demo_database",
-                    "cannot open the demo POS at '\(self.configuration.demoDatabasePath)': \(error)"
-                )
-            }
-        case .process:
-            let outbox = self.outbox
-            return ProcessAdapter(
-                configuration: ProcessAdapterConfiguration(
-                    command: self.configuration.adapter.command,
-                    workingDirectory: self.configuration.adapter.workingDirectory,
-                    hangTimeout: self.configuration.adapter.hangTimeout,
-                    // While the process restarts mid-session, a request waits for it until just before its
-                    // deadline, then fails naming the adapter's state (not the bare deadline).
-                    readyTimeout: self.configuration.session.requestTimeout * 0.9
-                ),
-                agentVersion: AgentInfo.version,
-                logger: self.child("dojo.adapter.process"),
-                publish: { event in try await outbox.publish(event) }
-            )
         }
     }
 
@@ -299,5 +266,14 @@ public struct Agent: Service {
         } catch {
             throw AgentConfigurationError(key: "agent.state_directory", "cannot create '\(path)': \(error)")
         }
+    }
+}
+
+/// Runs ``POSAdapter/runAlongsideAgent()`` in the agent's service group.
+struct AdapterService: Service {
+    let adapter: any POSAdapter
+
+    func run() async throws {
+        try await self.adapter.runAlongsideAgent()
     }
 }

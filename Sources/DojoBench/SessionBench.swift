@@ -1,4 +1,5 @@
 import ArgumentParser
+import DemoPOS
 import DojoAdapter
 import DojoAgentCore
 import DojoProtocol

@@ -110,7 +110,7 @@ func runAdapterChaos(binary: String, work: String, adapterScript: String) async 
             result.launches =
                 ((try? String(contentsOfFile: stateFile, encoding: .utf8)) ?? "").split(separator: "\n").count
             result.logLines = agent.log.split(separator: "\n").filter {
-                ($0.contains(" warning ") || $0.contains(" error ") || $0.contains(" critical "))
+                ($0.contains(" level=warning ") || $0.contains(" level=error ") || $0.contains(" level=critical "))
                     && ($0.contains("adapter") || $0.contains("process"))
             }.prefix(4).map { String($0.prefix(400)) }
             if !result.falseAnswers.isEmpty { result.passed = false }

@@ -96,7 +96,7 @@ final class ChaosAgent: Sendable {
         }
         let exits = Journal<Int32>()
         process.terminationHandler = { exits.append($0.terminationStatus) }
-        try process.run()
+        try ChildSpawner.run { try process.run() }  // --pdeathsig follows the forking thread
         Children.register(process.processIdentifier)
         starts.withLock { $0 += 1 }
         current.withLock { $0 = (process, exits) }

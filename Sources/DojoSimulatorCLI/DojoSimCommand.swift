@@ -16,6 +16,9 @@ struct DojoSimCommand: AsyncParsableCommand {
             See Docs/simulator.md (scenario format, faults) and Docs/vendor-guide.md.
             """,
         version: "dojo-sim 0.1.0",
-        subcommands: [ServeCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self, SoakCommand.self]
+        subcommands: [
+            ServeCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self, SoakCommand.self,
+            ContractCommand.self,
+        ]
     )
 }

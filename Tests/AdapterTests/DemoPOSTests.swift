@@ -45,10 +45,10 @@ struct DemoPOSTests {
             )
             let line = await logs.first("reservation created")
             #expect(
-                line.metadata["dojo.reservation_id"] == #""d-1\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED""#
+                line.metadata["dojo.reservation_id"] == #"d-1\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED"#
             )
             let deleted = await logs.first("reservation deleted")
-            #expect(deleted.metadata["pos.reservation_id"] == "\"\(created.id)\"")
+            #expect(deleted.metadata["pos.reservation_id"] == created.id)
         }
     }
 

@@ -1,9 +1,11 @@
 import DojoAdapter
 import DojoAgentCore
 import DojoAgentTesting
+import DojoProcessAdapter
 import DojoProtocol
 import Foundation
 import Logging
+import SystemCalls
 import Testing
 
 /// The out-of-process adapter against real Python children: the example adapter and small scripts per case.
@@ -14,7 +16,10 @@ struct ProcessAdapterTests {
         logs: LogCapture,
         events: PublishedEvents = PublishedEvents()
     ) -> ProcessAdapter {
-        ProcessAdapter(
+        // As `dojo-agent run` does: the program ignores SIGPIPE, not the adapter (a write to a process that just
+        // died must fail with EPIPE, not end the test runner).
+        Syscall.ignoreBrokenPipeSignal()
+        return ProcessAdapter(
             configuration: configuration,
             agentVersion: "9.9.9",
             logger: logs.logger(),
@@ -95,7 +100,7 @@ struct ProcessAdapterTests {
                 #expect(hello.level == .info)
                 #expect(hello.metadata["adapter.pid"] == status?.processID.map { "\($0)" })
                 let unknown = await logs.first("adapter process declared an unknown capability; ignoring it")
-                #expect(unknown.metadata["adapter.capability"] == #""NoSuchCapability""#)
+                #expect(unknown.metadata["adapter.capability"] == "NoSuchCapability")
 
                 let res = try await get(adapter, "res-42")
                 #expect(res.id == "res-42")
@@ -230,7 +235,7 @@ struct ProcessAdapterTests {
                 )
                 let line = await logs.first("adapter request failed: the adapter process ended")
                 #expect(line.metadata["rpc.method"] == "CreateReservationV1")
-                #expect(line.metadata["adapter.exit"] == "\"\(exit)\"")
+                #expect(line.metadata["adapter.exit"] == exit)
                 await logs.first("crashing on purpose")
 
                 let restarted = await awaitStatus(adapter) { $0.isReady && $0.incarnation == 2 }
@@ -352,7 +357,7 @@ struct ProcessAdapterTests {
                 let why = "closed its stdout while still running, so the agent stopped it"
                 #expect(restarted?.lastExit == "killed by signal 15 (SIGTERM), \(why)")
                 let ended = await logs.first("adapter process ended")
-                #expect(ended.metadata["adapter.exit"] == "\"killed by signal 15 (SIGTERM), \(why)\"")
+                #expect(ended.metadata["adapter.exit"] == "killed by signal 15 (SIGTERM), \(why)")
                 let after = try await get(adapter, "after")
                 #expect(after.id == "after")
             }
@@ -478,13 +483,13 @@ struct ProcessAdapterTests {
                 ]
                 for reason in reasons {
                     let record = await logs.first {
-                        $0.message == notJSON && $0.metadata["adapter.reason"] == "\"\(reason)\""
+                        $0.message == notJSON && $0.metadata["adapter.reason"] == reason
                     }
                     #expect(record.level == .warning)
                 }
                 let stray = await logs.first("adapter process answered a request nobody waits for; ignoring the answer")
                 #expect(stray.level == .warning)
-                #expect(stray.metadata["adapter.request_id"] == #""999""#)
+                #expect(stray.metadata["adapter.request_id"] == "999")
                 let long = await logs.first("adapter process wrote an over-long line; dropped")
                 #expect(long.metadata["adapter.line_bytes"] == "5000")
                 // The process is told its request was malformed.
@@ -610,7 +615,7 @@ struct ProcessAdapterTests {
                 let refused = await logs.first("adapter process refused or failed initialize")
                 #expect(
                     refused.metadata["adapter.reason"]
-                        == #""protocol version 2 is not supported (this agent speaks 1)""#
+                        == "protocol version 2 is not supported (this agent speaks 1)"
                 )
                 let again = await awaitStatus(adapter) { $0.incarnation >= 2 }
                 #expect(again?.isReady == false)

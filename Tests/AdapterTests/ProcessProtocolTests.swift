@@ -3,40 +3,11 @@ import DojoProtocol
 import Testing
 
 @testable import DojoAgentCore
+@testable import DojoProcessAdapter
 
-/// The pure parts of the process protocol: line framing, message classification, error mapping.
+/// The pure parts of the process protocol: message classification, error mapping (line framing: LineFramerTests).
 @Suite("Process protocol")
 struct ProcessProtocolTests {
-    private func frame(_ chunks: [String], limit: Int = 64) -> [LineFramer.Item] {
-        var framer = LineFramer(maximumLineLength: limit)
-        var items: [LineFramer.Item] = []
-        for chunk in chunks {
-            items += Array(chunk.utf8).withUnsafeBytes { framer.append($0) }
-        }
-        return items + framer.finish()
-    }
-
-    private func line(_ text: String) -> LineFramer.Item { .line(Array(text.utf8)) }
-
-    @Test func framesLinesAcrossChunksAndDropsCarriageReturnsAndBlankLines() {
-        #expect(
-            frame(["{\"a\":", "1}\n{\"b\"", ":2}\r\n", "\n  \n", "tail"]) == [
-                line("{\"a\":1}"), line("{\"b\":2}"), line("tail"),
-            ]
-        )
-        #expect(frame([""]) == [])
-    }
-
-    @Test func dropsOverLongLinesWithoutBufferingThem() {
-        let long = String(repeating: "x", count: 100)
-        #expect(
-            frame(["ok\n", String(long.prefix(50)), String(long.suffix(50)) + "\nnext\n"]) == [
-                line("ok"), .oversized(100), line("next"),
-            ]
-        )
-        #expect(frame([long]) == [.oversized(100)])
-    }
-
     @Test(arguments: [
         (#"{"jsonrpc":"2.0","id":3,"result":{"x":1}}"#, ProcessMessage.response(id: 3, outcome: .result(["x": 1]))),
         (

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import DojoSimulator

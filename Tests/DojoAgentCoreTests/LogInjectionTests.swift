@@ -83,22 +83,26 @@ struct LogInjectionTests {
                     !value.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
                     "\(key) carries a raw control character: \(value.debugDescription)"
                 )
-                // 200 scalars, each at most 8 characters escaped, two quotes and the clip marker.
+                // 200 scalars, each at most 8 characters escaped, and the clip marker.
                 #expect(value.count <= 200 * 8 + 40, "\(key) is \(value.count) characters long")
             }
         }
-        let handled = try #require(all.first { $0.message == "request handled" && $0.metadata["rpc.id"] == #""g1""# })
+        let handled = try #require(all.first { $0.message == "request handled" && $0.metadata["rpc.id"] == "g1" })
         #expect(
-            handled.metadata["rpc.entity"]
-                == #""reservation:x\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED\u{0}\u{1B}[2J\r""#
+            handled.metadata["entity"]
+                == #"reservation:x\n2026-01-01T00:00:00+0000 critical dojo.agent : FORGED\u{0}\u{1B}[2J\r"#
         )
+        #expect(all.contains { $0.message == "unreadable frame from Dojo" && $0.metadata["rpc.id"] == "none" })
+        // The frame itself is a payload: on a line of its own, at trace.
         let unreadable = try #require(
-            all.first { $0.message == "unreadable frame from Dojo" && $0.metadata["rpc.id"] == "none" }
+            all.first {
+                $0.message == "unreadable frame's text" && $0.metadata["frame.excerpt"]?.hasPrefix("not json") == true
+            }
         )
-        #expect(unreadable.metadata["frame.excerpt"]?.hasPrefix(#""not json\n2026-01-01T00:00:00+0000"#) == true)
+        #expect(unreadable.metadata["frame.excerpt"]?.hasPrefix(#"not json\n2026-01-01T00:00:00+0000"#) == true)
         #expect(unreadable.metadata["frame.excerpt"]?.hasSuffix("…(1000050 bytes)") == true)
         let notification = try #require(all.first { $0.message.hasPrefix("ignored a JSON-RPC notification") })
-        #expect(notification.metadata["rpc.method"] == #""Note\nFORGED""#)
+        #expect(notification.metadata["rpc.method"] == #"Note\nFORGED"#)
     }
 }
 

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoProtocol
 import DojoSimulator
 import Foundation
@@ -12,7 +13,8 @@ struct SessionReconnectTests {
     private func makeSession(
         peer: WebSocketPeer,
         adapter: TestAdapter,
-        status: SessionStatus
+        status: SessionStatus,
+        wallClock: any WallClock = SystemWallClock()
     ) throws -> Session<
         ContinuousClock
     > {
@@ -28,6 +30,7 @@ struct SessionReconnectTests {
         // Tiny delays so the test needs no waiting; the shape of the policy is what is under test.
         session.reconnectPolicy = .init(initial: .milliseconds(10), maximum: .milliseconds(20))
         session.authPolicy = .init(initial: .milliseconds(30), maximum: .milliseconds(40), minimum: .milliseconds(30))
+        session.wallClock = wallClock
         return session
     }
 
@@ -36,14 +39,23 @@ struct SessionReconnectTests {
             peer.rejectNextHandshake(status: 401, body: "invalid key")
             peer.rejectNextHandshake(status: 403)
             let status = SessionStatus()
-            let session = try self.makeSession(peer: peer, adapter: TestAdapter(), status: status)
+            // The times status shows come from the injected wall clock: the next attempt is the auth policy's
+            // 30–40 ms after it, and "connected since" is it.
+            let wall = SettableWallClock()
+            let session = try self.makeSession(peer: peer, adapter: TestAdapter(), status: status, wallClock: wall)
             await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await session.run() }
                 var states: [String] = []
                 for await snapshot in status.updates() {
                     switch snapshot.state {
-                    case .authRejected(let httpStatus, _): states.append("rejected \(httpStatus)")
-                    case .connected: states.append("connected")
+                    case .authRejected(let httpStatus, let nextAttempt):
+                        states.append("rejected \(httpStatus)")
+                        let after = nextAttempt.timeIntervalSince(wall.now)
+                        // (Date is a Double of seconds since 2001: ±1 µs of rounding.)
+                        #expect(abs(after - 0.035) <= 0.005 + 1e-6, "next attempt \(after) s after the wall clock")
+                    case .connected(let since):
+                        states.append("connected")
+                        #expect(since == wall.now)
                     default: continue
                     }
                     if states.last == "connected" { break }

@@ -1,18 +1,20 @@
+import DemoPOS
 import DojoAdapter
+import DojoProcessAdapter
 import DojoProtocol
+import Foundation
 import Testing
 
-@testable import DojoAgentCore
-
-/// The start-up line names the adapter actually serving Dojo, not `adapter.kind` of the configuration (which says
-/// `demo` for an embedded adapter, since the embedder passes it in code).
+/// The start-up line names the adapter actually serving Dojo (its `adapterStatus`), not `adapter.kind` of the
+/// configuration (which says `demo` for an embedded adapter, since the embedder passes it in code).
 struct StartupLineTests {
     struct EmbeddedPOS: POSAdapter {
         var capabilities: Set<Capability> { [.listAreas] }
     }
 
     @Test func anEmbeddedAdapterIsNamedByItsType() {
-        #expect(Agent.describe(serving: EmbeddedPOS(), overridden: true) == "embedded EmbeddedPOS")
+        #expect("\(EmbeddedPOS().adapterStatus)" == "embedded EmbeddedPOS")
+        #expect(EmbeddedPOS().adapterStatus.isReady)
     }
 
     @Test func aProcessAdapterIsNamedByItsCommand() {
@@ -22,6 +24,14 @@ struct StartupLineTests {
             logger: testLogger,
             publish: { _ in }
         )
-        #expect(Agent.describe(serving: process, overridden: false) == "process /opt/acme/dojo-adapter")
+        #expect("\(process.adapterStatus)" == "process /opt/acme/dojo-adapter")
+        #expect(!process.adapterStatus.isReady)
+        #expect(process.adapterStatus.restarts == 0)
+        #expect(process.adapterStatus.detail == "not started")
+    }
+
+    @Test func theDemoPOSIsNamedByItsDatabase() throws {
+        let path = try temporaryDirectory() + "/demo.sqlite"
+        #expect("\(try DemoPOS(path: path).adapterStatus)" == "demo \(path)")
     }
 }

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoAgentCore
 import DojoProtocol
 import DojoSimulator

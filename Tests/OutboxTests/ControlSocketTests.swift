@@ -83,6 +83,19 @@ struct ControlSocketTests {
     }
 
     @Test
+    func aRunawayRequestIsRefusedWithoutWaitingForItsEnd() async throws {
+        try await self.withServer { socket, _ in
+            let fd = try #require(rawConnect(socket))
+            defer { close(fd) }
+            // 64 KiB and more, and no newline: answered at once (the framer knows the line is over the limit),
+            // then the connection closes.
+            #expect(writeAll(fd, String(repeating: "x", count: (64 << 10) + 4096)))
+            let lines = await onThread { readLines(fd, count: 2) }
+            #expect(lines == [#"{"error":"request longer than 65536 bytes","ok":false}"#])
+        }
+    }
+
+    @Test
     func theSocketIsOwnerOnlyInAnOwnerOnlyDirectory() async throws {
         try await self.withServer { socket, _ in
             var info = stat()

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoAgentCore
 import DojoProtocol
 import DojoSimulator
@@ -109,7 +110,7 @@ final class AgentProcess: Sendable {
         let listening = self.listening
         let exited = self.exited
         process.terminationHandler = { _ in exited.push(()) }
-        try process.run()
+        try ChildSpawner.run { try process.run() }  // --pdeathsig follows the forking thread
         // The agent logs one line when the control socket accepts connections; read stderr on its own thread.
         Thread {
             var buffer = Data()

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoSimulator
 import Foundation
 import Testing

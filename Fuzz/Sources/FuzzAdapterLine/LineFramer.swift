@@ -1,1 +1,1 @@
-../../../Sources/DojoAgentCore/ProcessAdapter/LineFramer.swift
+../../../Sources/AgentSupport/LineFramer.swift

@@ -1,1 +1,1 @@
-../../../Sources/DojoAgentCore/ProcessAdapter/ProcessAdapterError.swift
+../../../Sources/DojoProcessAdapter/ProcessAdapterError.swift

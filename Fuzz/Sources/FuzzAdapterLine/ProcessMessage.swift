@@ -1,1 +1,1 @@
-../../../Sources/DojoAgentCore/ProcessAdapter/ProcessMessage.swift
+../../../Sources/DojoProcessAdapter/ProcessMessage.swift

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SystemCalls
 import UnixSignals
 
 /// `dojo-agent run`: the daemon.
@@ -18,15 +19,18 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        // A daemon must never die of a peer that went away mid-write: every socket write already passes
-        // MSG_NOSIGNAL, and this covers pipes (the adapter process) and anything else.
-        signal(SIGPIPE, SIG_IGN)
+        // Process-wide signal state is the program's to set, never a library's. A daemon must never die of a peer
+        // that went away mid-write: every socket write already passes MSG_NOSIGNAL, and this covers pipes (the
+        // adapter process) and anything else.
+        Syscall.ignoreBrokenPipeSignal()
         let resolved = try self.options.load(requireCredentials: true)
         let configuration = resolved.configuration
-        let logger = LogSetup.bootstrap(level: configuration.logLevel)
+        let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         var agent: Agent
         do {
-            agent = try Agent(configuration: configuration, logger: logger)
+            agent = try Agent(configuration: configuration, logger: logger) { outbox in
+                try Adapters.make(configuration: configuration, outbox: outbox, logger: logger)
+            }
             agent.testHooks = ProcessInfo.processInfo.environment["DOJO_AGENT_TEST_HOOKS"] == "1"
         } catch let error as AgentConfigurationError {
             logger.critical("cannot start: \(error)")
@@ -40,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier(
             environment: SystemdEnvironment(environment: ProcessInfo.processInfo.environment)
         )
-        for variable in SystemdEnvironment.variables { unsetenv(variable) }
+        for variable in SystemdEnvironment.variables { Syscall.unsetEnvironment(variable) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent)]
         if notifier.isEnabled {
             // Listed last, so it is told to stop first: STOPPING=1 goes out before the agent drains.
@@ -104,7 +108,12 @@ actor Reloader {
         let file = self.options.configFile ?? "(no file)"
         let new: AgentConfiguration.Resolved
         do {
-            new = try self.options.load(requireCredentials: true)
+            // Not `options.load`, which prints to stderr for a command line: here the error goes in the log line.
+            new = try AgentConfiguration.load(
+                file: self.options.configFile,
+                overrides: try self.options.overrides(),
+                requireCredentials: true
+            )
         } catch {
             self.logger.error(
                 "configuration reload refused; the running configuration is kept",
@@ -136,47 +145,21 @@ actor Reloader {
     }
 }
 
-/// The process-wide logging setup: one handler on stderr (systemd's journal captures it), whose level is one
-/// process-wide value so a reload changes it for every logger at once.
+/// The process-wide logging setup: one ``AgentLogHandler`` backend chosen by `agent.log_format` (journald under
+/// systemd, else logfmt or JSON lines on stderr), whose level is one process-wide value so a reload changes it
+/// for every logger at once.
 enum LogSetup {
-    static let level = Mutex(Logger.Level.info)
+    static let level = LogLevelControl(.info)
 
-    static func bootstrap(level: Logger.Level) -> Logger {
+    static func bootstrap(level: Logger.Level, format: LogFormat) -> Logger {
         Self.setLevel(level)
-        LoggingSystem.bootstrap { label in LiveLevelLogHandler(base: StreamLogHandler.standardError(label: label)) }
+        let backend = AgentLogging.backend(for: format, environment: ProcessInfo.processInfo.environment)
+        let sink = AgentLogging.sink(for: backend)
+        LoggingSystem.bootstrap { label in AgentLogHandler(label: label, sink: sink, level: Self.level) }
         return Logger(label: "dojo.agent")
     }
 
     static func setLevel(_ level: Logger.Level) {
-        Self.level.withLock { $0 = level }
-    }
-}
-
-/// A stream handler whose level is `LogSetup.level` (a logger's own `logLevel =` sets it for all: there is one).
-struct LiveLevelLogHandler: LogHandler {
-    var base: StreamLogHandler
-
-    var logLevel: Logger.Level {
-        get { LogSetup.level.withLock { $0 } }
-        set { LogSetup.setLevel(newValue) }
-    }
-
-    var metadata: Logger.Metadata {
-        get { self.base.metadata }
-        set { self.base.metadata = newValue }
-    }
-
-    var metadataProvider: Logger.MetadataProvider? {
-        get { self.base.metadataProvider }
-        set { self.base.metadataProvider = newValue }
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.base[metadataKey: key] }
-        set { self.base[metadataKey: key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        self.base.log(event: event)
+        Self.level.level = level
     }
 }

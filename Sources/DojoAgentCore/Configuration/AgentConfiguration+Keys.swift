@@ -1,3 +1,4 @@
+import AgentSupport
 import Logging
 import Transport
 
@@ -188,14 +189,6 @@ enum Read {
     }
 }
 
-func formatDuration(_ duration: Duration) -> String {
-    let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
-    if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
-    if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-    return "\(milliseconds)ms"
-}
-
 extension String {
     fileprivate func trimmingCharactersInSet() -> String {
         var scalars = Substring(self)
@@ -382,6 +375,11 @@ extension AgentConfiguration {
             $0.logLevel = try Read.choice($1, logLevels)
         } render: {
             "\($0.logLevel)"
+        },
+        ConfigurationKey("agent.log_format") {
+            $0.logFormat = try Read.choice($1, LogFormat.allCases.map { ($0.rawValue, $0) })
+        } render: {
+            $0.logFormat.rawValue
         },
     ]
 }

@@ -1,3 +1,4 @@
+public import AgentSupport
 public import Logging
 public import Transport
 
@@ -122,6 +123,8 @@ public struct AgentConfiguration: Sendable {
     public var stateDirectory = "/var/lib/dojo-agent"
     /// The minimum level logged (`agent.log_level`).
     public var logLevel = Logger.Level.info
+    /// Where and how the log goes (`agent.log_format`): journald under systemd, else logfmt lines, or JSON lines.
+    public var logFormat = LogFormat.auto
 
     public init() {}
 

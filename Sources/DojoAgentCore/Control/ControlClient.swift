@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// Talks to a running agent over its control socket: one request line, one response line.
 ///
@@ -48,10 +45,10 @@ public struct ControlClient: Sendable {
     /// The same exchange on the calling thread.
     public func sendBlocking(_ request: ControlRequest) throws(ControlError) -> ControlResponse {
         let fd = try UnixSocket.connect(to: self.socketPath)
-        defer { close(fd) }
+        defer { Syscall.close(fd) }
         UnixSocket.setTimeouts(fd, seconds: self.timeoutSeconds)
-        guard UnixSocket.writeLine(fd, request.line) else {
-            throw ControlError(.socketFailed, "could not send the request to the agent: \(UnixSocket.errnoText())")
+        if let reason = UnixSocket.writeLine(fd, request.line) {
+            throw ControlError(.socketFailed, "could not send the request to the agent: \(reason)")
         }
         var reader = UnixSocket.LineReader(fd: fd)
         switch reader.next() {

@@ -1,12 +1,10 @@
+import AgentSupport
 import Dispatch
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Transport
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
+import SystemPackage
 
 /// The agent's local control socket: `control.sock` in the state directory, a Unix stream socket with mode 0600
 /// in an owner-only directory, speaking newline-delimited JSON (one ``ControlRequest`` per line, one
@@ -135,14 +133,14 @@ public struct ControlServer: Service {
         // Wake every blocked thread: shutdown() makes accept/recv return; each thread closes its own descriptor.
         sockets.withLock { sockets in
             sockets.stopping = true
-            Glibc.shutdown(sockets.listener, Int32(SHUT_RDWR))
-            for client in sockets.clients { Glibc.shutdown(client, Int32(SHUT_RDWR)) }
+            try? Syscall.shutdown(sockets.listener)
+            for client in sockets.clients { try? Syscall.shutdown(client) }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             threads.notify(queue: .global()) { continuation.resume() }
         }
-        close(listener)
-        unlink(self.socketPath)
+        Syscall.close(listener)
+        try? Syscall.unlink(self.socketPath)
         self.logger.info("control socket closed")
     }
 
@@ -169,21 +167,27 @@ public struct ControlServer: Service {
             groupAccess: self.groupAccess,
             logger: self.logger
         )
+        try UnixSocket.checkPath(self.socketPath)
         try self.removeStaleSocket()
         let fd = try UnixSocket.makeSocket()
-        let bound = try UnixSocket.withAddress(self.socketPath) { address, length in bind(fd, address, length) }
-        guard bound == 0 else {
-            let reason = UnixSocket.errnoText()
-            close(fd)
-            throw ControlError(.socketFailed, "cannot create the control socket \(self.socketPath): \(reason)")
+        do {
+            try Syscall.bind(fd, path: self.socketPath)
+        } catch {
+            Syscall.close(fd)
+            throw ControlError(.socketFailed, "cannot create the control socket \(self.socketPath): \(error.reason)")
         }
         // The directory is owner-only (or owner and group), so no other user can reach the socket between bind
         // and chmod.
-        guard chmod(self.socketPath, self.groupAccess ? 0o660 : 0o600) == 0, Glibc.listen(fd, 16) == 0 else {
-            let reason = UnixSocket.errnoText()
-            close(fd)
-            unlink(self.socketPath)
-            throw ControlError(.socketFailed, "cannot listen on the control socket \(self.socketPath): \(reason)")
+        do {
+            try Syscall.chmod(self.socketPath, permissions: self.groupAccess ? 0o660 : 0o600)
+            try Syscall.listen(fd, backlog: 16)
+        } catch {
+            Syscall.close(fd)
+            try? Syscall.unlink(self.socketPath)
+            throw ControlError(
+                .socketFailed,
+                "cannot listen on the control socket \(self.socketPath): \(error.reason)"
+            )
         }
         return fd
     }
@@ -192,11 +196,13 @@ public struct ControlServer: Service {
     /// 0700 if it is ours and open to others, refused if someone else owns it and others can write to it. With
     /// `groupAccess` the group keeps its bits (0750 is fine); only other users' are removed.
     static func secureDirectory(_ directory: String, groupAccess: Bool = false, logger: Logger) throws(ControlError) {
-        let forbidden: mode_t = groupAccess ? 0o007 : 0o077
-        var info = stat()
-        if stat(directory, &info) != 0 {
-            guard errno == ENOENT else {
-                throw ControlError(.socketFailed, "cannot inspect \(directory): \(UnixSocket.errnoText())")
+        let forbidden: UInt32 = groupAccess ? 0o007 : 0o077
+        let info: Syscall.FileStatus
+        do {
+            info = try Syscall.fileStatus(directory)
+        } catch {
+            guard error.errno == .noSuchFileOrDirectory else {
+                throw ControlError(.socketFailed, "cannot inspect \(directory): \(error.reason)")
             }
             do {
                 try FileManager.default.createDirectory(
@@ -209,17 +215,19 @@ public struct ControlServer: Service {
             }
             return
         }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        guard info.kind == .directory else {
             throw ControlError(.insecure, "\(directory) is not a directory")
         }
-        if info.st_uid == geteuid() {
-            if info.st_mode & forbidden != 0 {
-                guard chmod(directory, info.st_mode & 0o777 & ~forbidden) == 0 else {
-                    throw ControlError(.insecure, "cannot make \(directory) owner-only: \(UnixSocket.errnoText())")
+        if info.ownerID == Syscall.effectiveUserID {
+            if info.permissions & forbidden != 0 {
+                do {
+                    try Syscall.chmod(directory, permissions: info.permissions & 0o777 & ~forbidden)
+                } catch {
+                    throw ControlError(.insecure, "cannot make \(directory) owner-only: \(error.reason)")
                 }
                 logger.notice("state directory made owner-only (0700)", metadata: ["control.directory": "\(directory)"])
             }
-        } else if info.st_mode & 0o022 != 0 {
+        } else if info.permissions & 0o022 != 0 {
             throw ControlError(
                 .insecure,
                 "\(directory) belongs to another user and others can write to it; use an owner-only state directory"
@@ -228,9 +236,8 @@ public struct ControlServer: Service {
     }
 
     private func removeStaleSocket() throws(ControlError) {
-        var info = stat()
-        guard lstat(self.socketPath, &info) == 0 else { return }
-        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+        guard let info = try? Syscall.fileStatus(self.socketPath, followSymlinks: false) else { return }
+        guard info.kind == .socket else {
             throw ControlError(
                 .insecure,
                 "\(self.socketPath) exists and is not a socket; remove it if it is not needed, then start again"
@@ -238,14 +245,14 @@ public struct ControlServer: Service {
         }
         do throws(ControlError) {
             let fd = try UnixSocket.connect(to: self.socketPath)
-            close(fd)
+            Syscall.close(fd)
             throw ControlError(
                 .alreadyRunning,
                 "another dojo-agent is running with this state directory (it answers on \(self.socketPath)); stop it first"
             )
         } catch  where error.code == .agentNotRunning {
             // Left by an agent that did not shut down cleanly: nobody listens, so it is safe to replace.
-            unlink(self.socketPath)
+            try? Syscall.unlink(self.socketPath)
             self.logger.notice("removed a stale control socket", metadata: ["control.path": "\(self.socketPath)"])
         }
     }
@@ -256,18 +263,21 @@ public struct ControlServer: Service {
     {
         let listener = sockets.withLock { $0.listener }
         while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
+            let client: Int32
+            do {
+                client = try Syscall.accept(listener)
+            } catch {
+                if error.errno == .connectionAbort { continue }
                 if sockets.withLock({ $0.stopping }) { return }
-                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
-                    self.logger.error("control socket cannot accept", metadata: ["error": "\(UnixSocket.errnoText())"])
-                    usleep(100_000)  // resource exhaustion: back off instead of spinning on accept
+                switch error.errno {
+                case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory:
+                    self.logger.error("control socket cannot accept", metadata: ["error": "\(error.reason)"])
+                    Thread.sleep(forTimeInterval: 0.1)  // resource exhaustion: back off instead of spinning
                     continue
+                default:
+                    return
                 }
-                return
             }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // the adapter's child process must not inherit it
             let admitted: Bool = sockets.withLock { sockets in
                 guard !sockets.stopping, sockets.clients.count < Self.maximumConnections else { return false }
                 sockets.clients.insert(client)
@@ -275,7 +285,7 @@ public struct ControlServer: Service {
             }
             guard admitted else {
                 UnixSocket.writeLine(client, ControlResponse.failure("too many control connections; try again").line)
-                close(client)
+                Syscall.close(client)
                 continue
             }
             threads.enter()
@@ -283,7 +293,7 @@ public struct ControlServer: Service {
                 self.serve(client, jobs: jobs)
                 sockets.withLock { sockets in
                     sockets.clients.remove(client)
-                    close(client)
+                    Syscall.close(client)
                 }
                 threads.leave()
             }
@@ -323,21 +333,15 @@ public struct ControlServer: Service {
                 UnixSocket.writeLine(fd, ControlResponse.failure("the agent is shutting down").line)
                 return
             }
-            guard UnixSocket.writeLine(fd, job.waitForReply().line) else { return }
+            guard UnixSocket.writeLine(fd, job.waitForReply().line) == nil else { return }
         }
     }
 
     /// Only the agent's own user and root may use the socket (the mode already says so; this also covers a
     /// socket file whose mode someone loosened).
     private static func peerRefusal(_ fd: Int32) -> String? {
-        var credentials = [Int32](repeating: -1, count: 3)  // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-        var length = socklen_t(MemoryLayout<Int32>.size * 3)
-        let result = credentials.withUnsafeMutableBytes {
-            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, $0.baseAddress, &length)
-        }
-        guard result == 0 else { return nil }
-        let uid = uid_t(bitPattern: credentials[1])
-        guard uid == geteuid() || uid == 0 else {
+        guard let uid = try? Syscall.peerUserID(fd) else { return nil }
+        guard uid == Syscall.effectiveUserID || uid == 0 else {
             return "permission denied: only the agent's user and root may use the control socket"
         }
         return nil

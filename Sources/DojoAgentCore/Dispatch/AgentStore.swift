@@ -22,9 +22,12 @@ final class AgentStore: Sendable {
     }
 
     private let database: DatabasePool
+    /// Stamps mappings and handled events, and dates the pruning cutoff.
+    private let wallClock: any WallClock
 
     /// Opens (creating if needed) the store at `path`.
-    init(path: String) throws {
+    init(path: String, wallClock: any WallClock = SystemWallClock()) throws {
+        self.wallClock = wallClock
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -73,7 +76,9 @@ final class AgentStore: Sendable {
                     INSERT INTO entity_map (kind, dojo_id, pos_id, result, created_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (kind, dojo_id) DO UPDATE SET pos_id = excluded.pos_id, result = excluded.result
                     """,
-                arguments: [kind.rawValue, dojoID, mapping.posID, mapping.result, Date().timeIntervalSince1970]
+                arguments: [
+                    kind.rawValue, dojoID, mapping.posID, mapping.result, self.wallClock.now.timeIntervalSince1970,
+                ]
             )
         }
     }
@@ -88,14 +93,14 @@ final class AgentStore: Sendable {
         try await self.database.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO dojo_event (id, handled_at) VALUES (?, ?)",
-                arguments: [id, Date().timeIntervalSince1970]
+                arguments: [id, self.wallClock.now.timeIntervalSince1970]
             )
         }
     }
 
     /// Forgets handled Dojo event ids older than `age` (Dojo does not redeliver that late).
     func pruneHandledEvents(olderThan age: Duration) async throws {
-        let cutoff = Date().timeIntervalSince1970 - Double(age.components.seconds)
+        let cutoff = self.wallClock.now.timeIntervalSince1970 - Double(age.components.seconds)
         try await self.database.write { db in
             try db.execute(sql: "DELETE FROM dojo_event WHERE handled_at < ?", arguments: [cutoff])
         }

@@ -1,4 +1,4 @@
-import Transport
+import AgentSupport
 
 /// The deadlines of the requests in flight, served by one task that sleeps until the earliest, instead of a timer
 /// (a sleeping task and a clock registration) per request.

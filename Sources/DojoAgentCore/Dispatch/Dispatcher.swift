@@ -1,7 +1,7 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import Logging
-import Transport
 
 /// Serves the JSON-RPC requests Dojo sends over one session: decodes each frame, runs requests concurrently but
 /// in arrival order per entity, calls the adapter within a deadline, and answers every request exactly once.
@@ -125,11 +125,10 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         case .invalid(let invalid):
             self.logger.warning(
                 "unreadable frame from Dojo",
-                metadata: [
-                    "rpc.id": invalid.id.map { .quoted($0.text) } ?? "none", "reason": .quoted(invalid.reason),
-                    "frame.excerpt": .quoted(frame),
-                ]
+                metadata: ["rpc.id": invalid.id.map { .quoted($0.text) } ?? "none", "reason": .quoted(invalid.reason)]
             )
+            // The frame itself is a payload (it may carry a guest's details): at trace only.
+            self.logger.trace("unreadable frame's text", metadata: ["frame.excerpt": .quoted(frame)])
             // Only answer when the id could be recovered: an `"id": null` reply correlates with nothing.
             return invalid.id == nil ? .ignore : .reply(invalid.response.encoded())
         }
@@ -199,7 +198,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             logger.info(
                 "request handled",
                 metadata: [
-                    "rpc.entity": .quoted(entity), "outcome": "\(outcome)",
+                    "entity": .quoted(entity), "outcome": "\(outcome)",
                     "duration_ms": "\(milliseconds(elapsed))",
                 ]
             )

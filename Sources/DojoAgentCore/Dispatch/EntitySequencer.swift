@@ -1,5 +1,5 @@
+import AgentSupport
 import DojoProtocol
-import Transport
 
 /// Runs requests about the same entity in arrival order, and unrelated requests concurrently.
 ///

@@ -1,4 +1,4 @@
-import Transport
+import AgentSupport
 
 /// Remembers the response sent for each JSON-RPC id for a window, so a request that repeats an id (Dojo retrying
 /// after a timeout, or a duplicate frame) is answered with the stored response instead of running twice. A repeat

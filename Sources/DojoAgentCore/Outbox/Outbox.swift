@@ -1,8 +1,9 @@
+import AgentSupport
 public import DojoProtocol
 public import Foundation
 import GRDB
 public import Logging
-import Transport
+import SystemCalls
 
 // The durable POS → Dojo event queue.
 //
@@ -162,10 +163,12 @@ public final class Outbox: Sendable {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let target = "\(path).corrupt-\(formatter.string(from: clock.now))"
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            guard rename(path + suffix, target + suffix) == 0 else {
+            do {
+                try Syscall.rename(path + suffix, to: target + suffix)
+            } catch {
                 throw OutboxError(
                     .corrupt,
-                    "the outbox database '\(path)' is damaged (\(reason)) and could not be moved aside (\(String(cString: strerror(errno)))); move or delete it by hand, then start the agent again"
+                    "the outbox database '\(path)' is damaged (\(reason)) and could not be moved aside (\(error.reason)); move or delete it by hand, then start the agent again"
                 )
             }
         }

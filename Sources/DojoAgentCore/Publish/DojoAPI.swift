@@ -78,3 +78,13 @@ public struct DojoAPIConfiguration: Sendable {
         )
     }
 }
+
+/// Redacted: swift-service-lifecycle logs each service's description (`sl-service=` at debug), and the default
+/// one of the Publisher and the Registrar, which hold this, would spell the API key out (`scripts/check-logs` found it).
+extension DojoAPIConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String {
+        "DojoAPIConfiguration(baseURL: \(self.baseURL), apiKey: <redacted>, softwareHouseID: \(self.softwareHouseID))"
+    }
+
+    public var debugDescription: String { self.description }
+}

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoProtocol
 public import Foundation
 public import Logging
@@ -219,7 +220,7 @@ public struct Publisher: Service {
         self.logger.error(
             "outbox database failed; delivery paused",
             metadata: [
-                "error": .quoted(describing: error), "outbox.retry_in": "\(self.configuration.databaseRetryDelay)",
+                "error": .quoted(describing: error), "retry_in": "\(self.configuration.databaseRetryDelay)",
             ]
         )
         self.observer?(.databaseFailed("\(error)"))
@@ -229,7 +230,7 @@ public struct Publisher: Service {
         var metadata: Logger.Metadata = [
             "outbox.id": "\(row.id)",
             "outbox.event": "\(row.event.type)",
-            "outbox.attempt": "\(row.attempts + 1)",
+            "attempt": "\(row.attempts + 1)",
         ]
         let outcome: RetryPolicy.Outcome
         do {
@@ -276,7 +277,7 @@ public struct Publisher: Service {
                     $0.lastFailure = reason
                     $0.lastFailureAt = now
                 }
-                metadata["outbox.retry_in"] = "\(delay)"
+                metadata["retry_in"] = "\(delay)"
                 metadata["error"] = .quoted(reason)
                 self.logger.warning("event delivery failed; will retry", metadata: metadata)
                 self.observer?(

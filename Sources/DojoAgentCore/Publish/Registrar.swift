@@ -1,3 +1,4 @@
+import AgentSupport
 public import DojoProtocol
 public import Foundation
 public import Logging
@@ -172,7 +173,7 @@ public struct Registrar: Service {
             self.statusBox.withLock { $0.lastError = reason }
             self.logger.warning(
                 "capability registration failed; will retry",
-                metadata: ["error": .quoted(reason), "registration.retry_in": "\(delay)"]
+                metadata: ["error": .quoted(reason), "retry_in": "\(delay)"]
             )
             return .retry(delay)
         case .deadLetter(let reason):

@@ -1,3 +1,4 @@
+public import AgentSupport
 public import Foundation
 
 /// What to do after one delivery attempt: a pure function of the answer, the attempt count and the row's age,

@@ -1,3 +1,4 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import Foundation
@@ -22,6 +23,8 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
     let logger: Logger
     var reconnectPolicy = Backoff.Policy.reconnect
     var authPolicy = Backoff.Policy.authRejected
+    /// The wall clock for the times `status` shows (connected since, next attempt at); injectable for tests.
+    var wallClock: any WallClock = SystemWallClock()
     /// Draws for the backoff jitter (injectable for tests).
     var random: @Sendable () -> Double = { Double.random(in: 0...1) }
     /// The open connection, if any, for the watchdog's probes.
@@ -81,10 +84,10 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     authBackoff.reset()
                     authRejectionReported = false
                     self.status.update {
-                        $0.state = .connected(since: Date())
+                        $0.state = .connected(since: self.wallClock.now)
                         $0.connections += 1
                     }
-                    self.logger.info("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
+                    self.logger.notice("session to Dojo open", metadata: ["ws.url": "\(self.endpoint)"])
                     let frames = connection.inbound.compactMap { message -> String? in
                         guard case .text(let text) = message else {
                             self.logger.warning("ignored a binary frame from Dojo (the EPOS Data API is text)")
@@ -125,25 +128,31 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     authRejectionReported = true
                     self.logger.error(
                         "Dojo rejected the agent's credentials: check dojo.api_key and dojo.software_house_id; retrying every few minutes",
-                        metadata: ["http.status": "\(httpStatus)", "retry.in": "\(delay)"]
+                        metadata: ["http.status": "\(httpStatus)", "retry_in": "\(delay)"]
                     )
                 } else {
-                    self.logger.debug("credentials still rejected", metadata: ["retry.in": "\(delay)"])
+                    self.logger.debug("credentials still rejected", metadata: ["retry_in": "\(delay)"])
                 }
                 self.status.update {
                     $0.state = .authRejected(
                         httpStatus: httpStatus,
-                        nextAttempt: Date().addingTimeInterval(delay.seconds)
+                        nextAttempt: self.wallClock.now.addingTimeInterval(delay.seconds)
                     )
                 }
             } else {
                 delay = backoff.nextDelay(random: self.random())
+                var metadata: Logger.Metadata = [
+                    "reason": .quoted(reason), "retry_in": "\(delay)", "attempt": "\(backoff.failures)",
+                ]
+                if let code = (failure as? WebSocketTransportError)?.closeCode {
+                    metadata["close_code"] = "\(code.rawValue)"
+                }
                 self.logger.warning(
                     healthy == nil ? "could not connect to Dojo" : "session to Dojo lost",
-                    metadata: ["reason": .quoted(reason), "retry.in": "\(delay)", "failures": "\(backoff.failures)"]
+                    metadata: metadata
                 )
                 self.status.update {
-                    $0.state = .waiting(until: Date().addingTimeInterval(delay.seconds), reason: reason)
+                    $0.state = .waiting(until: self.wallClock.now.addingTimeInterval(delay.seconds), reason: reason)
                 }
             }
             do {

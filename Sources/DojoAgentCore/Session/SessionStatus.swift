@@ -1,3 +1,4 @@
+import AgentSupport
 public import Foundation
 import Transport
 

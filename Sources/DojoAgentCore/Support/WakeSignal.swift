@@ -1,4 +1,4 @@
-import Transport
+import AgentSupport
 
 /// A lossy, single-slot wake-up: any number of `signal()`s before a `wait()` leave one pending wake-up.
 ///

@@ -1,5 +1,5 @@
+import AgentSupport
 import Dispatch
-import Transport
 
 /// What the watchdog asks of the agent's long loops: each registers a probe, a cheap way to have the loop itself
 /// call back on its next turn (through its own queue: the lws service thread's command queue, the publisher's

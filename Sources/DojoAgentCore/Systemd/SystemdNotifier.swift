@@ -1,8 +1,6 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
+import SystemPackage
 
 /// Where and how often to tell systemd about the agent, from the environment systemd sets for the service:
 /// `NOTIFY_SOCKET` (a path, or `@name` for an abstract socket), `WATCHDOG_USEC` and `WATCHDOG_PID`.
@@ -26,7 +24,7 @@ public struct SystemdEnvironment: Sendable, Equatable {
         self.notifySocket = socket
         self.watchdogPeriod = nil
         if let text = environment["WATCHDOG_USEC"], let microseconds = UInt64(text), microseconds > 0 {
-            let forUs = environment["WATCHDOG_PID"].map { Int32($0) == (pid ?? getpid()) } ?? true
+            let forUs = environment["WATCHDOG_PID"].map { Int32($0) == (pid ?? Syscall.processID) } ?? true
             if forUs { self.watchdogPeriod = .microseconds(Int64(clamping: microseconds)) }
         }
     }
@@ -51,13 +49,19 @@ public final class SystemdNotifier: Sendable {
     @discardableResult
     public func send(_ message: SystemdMessage) -> String? {
         guard let socket = self.environment.notifySocket else { return nil }
-        return UnixSocket.sendDatagram(to: socket, message.bytes)
+        do {
+            try Syscall.sendDatagram(to: socket, message.bytes)
+            return nil
+        } catch  where error.errno == .fileNameTooLong {
+            return
+                "the notify socket name is \(socket.utf8.count) bytes long; Unix sockets allow \(Syscall.maximumUnixPathLength)"
+        } catch {
+            return "cannot send to the notify socket \(socket): \(error.reason)"
+        }
     }
 
     /// `CLOCK_MONOTONIC` now, in microseconds, for `MONOTONIC_USEC=`.
     public static func monotonicMicroseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        Syscall.monotonicMicroseconds()
     }
 }

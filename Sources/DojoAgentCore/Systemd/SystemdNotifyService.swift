@@ -1,7 +1,7 @@
+import AgentSupport
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Transport
 
 /// Tells systemd what the agent is doing (`Type=notify`), beside the ``Agent`` in the same `ServiceGroup`, listed
 /// after it (so it is told to stop first, and says `STOPPING=1` before the agent drains):

@@ -15,7 +15,31 @@ public struct CapabilityRegistration: Hashable, Sendable {
     public var body: String { jsonValue.serialized() }
 }
 
-extension CapabilityRegistration: JSONRepresentable {
+extension CapabilityRegistration: HandCodedJSON {
+    /// `{capabilities: [{name, version}]}` with the known names.
+    public static var wireSchema: JSONValue {
+        [
+            "type": "object",
+            "required": ["capabilities"],
+            "properties": [
+                "capabilities": [
+                    "type": "array",
+                    "items": [
+                        "type": "object",
+                        "required": ["name", "version"],
+                        "properties": [
+                            "name": ["type": "string"],
+                            "version": ["const": "v1"],
+                        ],
+                    ],
+                ]
+            ],
+        ]
+    }
+
+    /// No capabilities.
+    public static var wireSample: CapabilityRegistration { CapabilityRegistration([]) }
+
     /// Decodes a registration body (the simulator's side); names must be known (legacy names accepted) and
     /// versions must be `"v1"`.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {

@@ -4,15 +4,15 @@
 /// left ("completed"). Like ``Reservation`` it carries only the POS's id; `dojoPartyId` is on requests only.
 public struct Party: Hashable, Sendable {
     /// The POS's id, unique within the POS.
-    public var id: String
+    @Checked<NonEmpty> public var id: String
     /// Usually the lead guest's name.
     public var name: String?
     /// Number of covers (≥ 0).
-    public var covers: Int?
+    @CheckedIfPresent<Count> public var covers: Int?
     /// The tables the party sits across (at least one).
-    public var tableIDs: [String]
+    @Checked<TableIDs> public var tableIDs: [String]
     /// Free text describing where the party is in its visit ("Seated", "Ordered", "Paying"); never empty.
-    public var status: String
+    @Checked<NonEmpty> public var status: String
     /// When the party was seated.
     public var startTime: Timestamp
     /// When it is expected to leave, if known.
@@ -56,46 +56,17 @@ public struct Party: Hashable, Sendable {
         self.reservationID = reservationID
         self.deposit = deposit
     }
-}
 
-extension Party: JSONRepresentable {
-    /// Decodes and validates a party.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            id: try object.requiredNonEmptyString("id"),
-            name: try object.optionalString("name"),
-            covers: try object.optionalCount("covers"),
-            tableIDs: try object.requiredStringArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
-            status: try object.requiredNonEmptyString("status"),
-            startTime: try object.requiredTimestamp("startTime"),
-            expectedEndTime: try object.optionalTimestamp("expectedEndTime"),
-            endTime: try object.optionalTimestamp("endTime"),
-            hostNotes: try object.optionalString("hostNotes"),
-            guestRequests: try object.optionalString("guestRequests"),
-            reservationID: try object.optionalString("reservationId"),
-            deposit: try object.optional("deposit", as: PartyDeposit.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("id", id)
-        object.set("name", name)
-        object.set("covers", covers)
-        object.set("tableIds", tableIDs)
-        object.set("status", status)
-        object.set("startTime", startTime)
-        object.set("expectedEndTime", expectedEndTime)
-        object.set("endTime", endTime)
-        object.set("hostNotes", hostNotes)
-        object.set("guestRequests", guestRequests)
-        object.set("reservationId", reservationID)
-        object.set("deposit", deposit)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case id, name, covers
+        case tableIDs = "tableIds"
+        case status, startTime, expectedEndTime, endTime, hostNotes, guestRequests
+        case reservationID = "reservationId"
+        case deposit
     }
 }
+
+extension Party: JSONRepresentable {}
 
 /// Payments captured before arrival to secure a reservation.
 public struct PartyDeposit: Hashable, Sendable {
@@ -105,7 +76,7 @@ public struct PartyDeposit: Hashable, Sendable {
     ///
     /// The spec requires this list, but its own CreateParty example omits it, so a missing list decodes as
     /// empty (and is written back as `[]`).
-    public var paymentIntentIDs: [String]
+    @Checked<BoundedIDs> public var paymentIntentIDs: [String]
     /// A label such as "Sunday Lunch deposit - 4 covers".
     public var description: String?
 
@@ -115,25 +86,12 @@ public struct PartyDeposit: Hashable, Sendable {
         self.paymentIntentIDs = paymentIntentIDs
         self.description = description
     }
-}
 
-extension PartyDeposit: JSONRepresentable {
-    /// Decodes a deposit, tolerating a missing `paymentIntentIds`.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            totalAmount: try object.required("totalAmount", as: Money.self),
-            paymentIntentIDs: try object.optionalIDArray("paymentIntentIds") ?? [],
-            description: try object.optionalString("description")
-        )
-    }
-
-    /// The wire object; `paymentIntentIds` is always written.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("totalAmount", totalAmount)
-        object.set("paymentIntentIds", paymentIntentIDs)
-        object.set("description", description)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case totalAmount
+        case paymentIntentIDs = "paymentIntentIds"
+        case description
     }
 }
+
+extension PartyDeposit: JSONRepresentable {}

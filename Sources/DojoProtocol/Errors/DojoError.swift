@@ -21,28 +21,14 @@ public struct DojoError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         debugMessage.map { "\(errorType.rawValue): \($0)" } ?? errorType.rawValue
     }
-}
 
-extension DojoError: JSONRepresentable {
-    /// Decodes `{errorType, debugMessage?, traceId?}`.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            errorType: DojoErrorType(rawValue: try object.requiredString("errorType")),
-            debugMessage: try object.optionalString("debugMessage"),
-            traceID: try object.optionalString("traceId")
-        )
-    }
-
-    /// The wire object; absent optionals are omitted.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("errorType", errorType.rawValue)
-        object.set("debugMessage", debugMessage)
-        object.set("traceId", traceID)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case errorType, debugMessage
+        case traceID = "traceId"
     }
 }
+
+extension DojoError: JSONRepresentable {}
 
 /// An error that chooses its own wire form when it reaches Dojo.
 ///

@@ -57,7 +57,7 @@ public struct CaptureMode: WireString {
 /// The `data` of a payment-intent event.
 public struct PaymentIntentEventData: Hashable, Sendable {
     /// The payment intent.
-    public var paymentIntentID: String
+    @Checked<NonEmptyID> public var paymentIntentID: String
     /// Its status now.
     public var paymentStatus: PaymentIntentStatus
     /// How it is captured.
@@ -69,25 +69,11 @@ public struct PaymentIntentEventData: Hashable, Sendable {
         self.paymentStatus = paymentStatus
         self.captureMode = captureMode
     }
-}
 
-extension PaymentIntentEventData: JSONRepresentable {
-    /// Decodes event data; all three members are required.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            paymentIntentID: try object.requiredID("paymentIntentId"),
-            paymentStatus: try object.required("paymentStatus", as: PaymentIntentStatus.self),
-            captureMode: try object.required("captureMode", as: CaptureMode.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        .object([
-            "paymentIntentId": .string(paymentIntentID),
-            "paymentStatus": paymentStatus.jsonValue,
-            "captureMode": captureMode.jsonValue,
-        ])
+    private enum CodingKeys: String, CodingKey {
+        case paymentIntentID = "paymentIntentId"
+        case paymentStatus, captureMode
     }
 }
+
+extension PaymentIntentEventData: JSONRepresentable {}

@@ -6,9 +6,9 @@ public struct HandleEventRequest: DojoMethodRequest {
     public static let method = DojoMethod.handleEvent
 
     /// Unique event id: the de-duplication key.
-    public var id: String
+    @Checked<NonEmptyID> public var id: String
     /// The Dojo account (one location).
-    public var accountID: String
+    @Checked<BoundedID> public var accountID: String
     /// What happened.
     public var event: DojoEventType
     /// The payment intent concerned.
@@ -16,7 +16,7 @@ public struct HandleEventRequest: DojoMethodRequest {
     /// When Dojo created the event.
     public var createdAt: Timestamp
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -41,28 +41,9 @@ public struct HandleEventRequest: DojoMethodRequest {
     /// The payment intent, so events about one intent are handled in order.
     public var entityKeys: [EntityKey] { [.paymentIntent(data.paymentIntentID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            id: try object.requiredID("id"),
-            accountID: try object.requiredBoundedString("accountId"),
-            event: try object.required("event", as: DojoEventType.self),
-            data: try object.required("data", as: PaymentIntentEventData.self),
-            createdAt: try object.requiredTimestamp("createdAt"),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("id", id)
-        object.set("accountId", accountID)
-        object.set("event", event)
-        object.set("data", data)
-        object.set("createdAt", createdAt)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case id
+        case accountID = "accountId"
+        case event, data, createdAt, headers
     }
 }

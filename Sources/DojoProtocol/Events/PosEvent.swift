@@ -103,7 +103,39 @@ public struct PosEvent: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(type.rawValue)(\(entityID))" }
 }
 
-extension PosEvent: JSONRepresentable {
+extension PosEvent: HandCodedJSON {
+    /// `{eventType, event: {<idKey>: id}}`, the id key chosen by the type.
+    public static var wireSchema: JSONValue {
+        let id: JSONValue = ["type": "string", "minLength": 1, "maxLength": .integer(Int64(maximumIDLength))]
+        return [
+            "type": "object",
+            "required": ["eventType", "event"],
+            "properties": [
+                "eventType": ["enum": .array(PosEventType.allCases.map { .string($0.rawValue) })],
+                "event": ["type": "object"],
+            ],
+            "oneOf": .array(
+                PosEventType.allCases.map { type in
+                    [
+                        "properties": [
+                            "eventType": ["const": .string(type.rawValue)],
+                            "event": ["required": [.string(type.idKey)], "properties": [type.idKey: id]],
+                        ]
+                    ]
+                }
+            ),
+        ]
+    }
+
+    /// An order update.
+    public static var wireSample: PosEvent {
+        do {
+            return try PosEvent(type: .orderUpdated, entityID: "order-1")
+        } catch {
+            preconditionFailure("BUG: the sample event is invalid: \(error)")
+        }
+    }
+
     /// Decodes a body (the simulator's side), validating type and id like the initializer.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let object = try JSONObjectReader(json, path: path)

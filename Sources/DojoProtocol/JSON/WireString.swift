@@ -4,7 +4,7 @@
 /// Dojo has widened closed enums before (`CapabilityName`, `eventType`) and its own examples use values outside
 /// the documented sets (`OrderStatus` "Created"). An open set keeps such a message usable instead of failing it
 /// (house style §3.11: options and codes are structs with static members).
-public protocol WireString: JSONRepresentable, RawRepresentable, CustomStringConvertible where RawValue == String {
+public protocol WireString: HandCodedJSON, RawRepresentable, CustomStringConvertible where RawValue == String {
     /// Wraps any wire string.
     init(rawValue: String)
 }
@@ -18,6 +18,22 @@ extension WireString {
     /// The bare string.
     public var jsonValue: JSONValue { .string(rawValue) }
 
+    /// Decodes the bare string (here, not only in ``HandCodedJSON``: `RawRepresentable` brings a default too).
+    public init(from decoder: any Decoder) throws {
+        try self.init(handCodedFrom: decoder)
+    }
+
+    /// Encodes the bare string.
+    public func encode(to encoder: any Encoder) throws {
+        try encodeHandCoded(to: encoder)
+    }
+
     /// The wire string.
     public var description: String { rawValue }
+
+    /// A string (an open set: any value is accepted).
+    public static var wireSchema: JSONValue { ["type": "string"] }
+
+    /// The empty string.
+    public static var wireSample: Self { Self(rawValue: "") }
 }

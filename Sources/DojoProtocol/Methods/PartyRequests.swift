@@ -7,15 +7,15 @@ public struct CreatePartyRequest: DojoMethodRequest {
     public static let method = DojoMethod.createParty
 
     /// Dojo's id of the party (for reference; the POS should not reuse it as its own id).
-    public var dojoPartyID: String
+    @Checked<NonEmptyID> public var dojoPartyID: String
     /// When the party was seated.
     public var startTime: Timestamp
     /// Tables the party sits across (at least one).
-    public var tableIDs: [String]
+    @Checked<BoundedTableIDs> public var tableIDs: [String]
     /// Lead guest's name.
     public var name: String?
     /// Number of covers (≥ 0).
-    public var covers: Int?
+    @CheckedIfPresent<Count> public var covers: Int?
     /// Initial status; `nil` when Dojo sends none.
     public var status: String?
     /// When the party is expected to leave.
@@ -25,13 +25,13 @@ public struct CreatePartyRequest: DojoMethodRequest {
     /// Guest-written requests (read-only for the POS).
     public var guestRequests: String?
     /// The POS's id of the reservation being seated.
-    public var reservationID: String?
+    @CheckedIfPresent<BoundedID> public var reservationID: String?
     /// Dojo's id of that reservation.
-    public var dojoReservationID: String?
+    @CheckedIfPresent<BoundedID> public var dojoReservationID: String?
     /// Deposit taken for the reservation.
     public var deposit: PartyDeposit?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -73,43 +73,14 @@ public struct CreatePartyRequest: DojoMethodRequest {
         return keys
     }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            dojoPartyID: try object.requiredID("dojoPartyId"),
-            startTime: try object.requiredTimestamp("startTime"),
-            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
-            name: try object.optionalString("name"),
-            covers: try object.optionalCount("covers"),
-            status: try object.optionalString("status"),
-            expectedEndTime: try object.optionalTimestamp("expectedEndTime"),
-            hostNotes: try object.optionalString("hostNotes"),
-            guestRequests: try object.optionalString("guestRequests"),
-            reservationID: try object.optionalID("reservationId"),
-            dojoReservationID: try object.optionalID("dojoReservationId"),
-            deposit: try object.optional("deposit", as: PartyDeposit.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("dojoPartyId", dojoPartyID)
-        object.set("startTime", startTime)
-        object.set("tableIds", tableIDs)
-        object.set("name", name)
-        object.set("covers", covers)
-        object.set("status", status)
-        object.set("expectedEndTime", expectedEndTime)
-        object.set("hostNotes", hostNotes)
-        object.set("guestRequests", guestRequests)
-        object.set("reservationId", reservationID)
-        object.set("dojoReservationId", dojoReservationID)
-        object.set("deposit", deposit)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case dojoPartyID = "dojoPartyId"
+        case startTime
+        case tableIDs = "tableIds"
+        case name, covers, status, expectedEndTime, hostNotes, guestRequests
+        case reservationID = "reservationId"
+        case dojoReservationID = "dojoReservationId"
+        case deposit, headers
     }
 }
 
@@ -122,19 +93,19 @@ public struct UpdatePartyRequest: DojoMethodRequest {
     public static let method = DojoMethod.updateParty
 
     /// The POS's id of the party.
-    public var id: String
+    @Checked<NonEmptyID> public var id: String
     /// Dojo's id of the party.
-    public var dojoPartyID: String
+    @Checked<NonEmptyID> public var dojoPartyID: String
     /// When the party was seated.
     public var startTime: Timestamp
     /// Current status (never empty).
-    public var status: String
+    @Checked<NonEmpty> public var status: String
     /// Tables the party sits across (at least one).
-    public var tableIDs: [String]
+    @Checked<BoundedTableIDs> public var tableIDs: [String]
     /// Lead guest's name.
     public var name: String?
     /// Number of covers (≥ 0).
-    public var covers: Int?
+    @CheckedIfPresent<Count> public var covers: Int?
     /// When the party is expected to leave.
     public var expectedEndTime: Timestamp?
     /// When the party left (set once it has).
@@ -146,7 +117,7 @@ public struct UpdatePartyRequest: DojoMethodRequest {
     /// Deposit.
     public var deposit: PartyDeposit?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -182,43 +153,12 @@ public struct UpdatePartyRequest: DojoMethodRequest {
     /// POS id and Dojo id.
     public var entityKeys: [EntityKey] { [.party(id), .dojoParty(dojoPartyID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            id: try object.requiredID("id"),
-            dojoPartyID: try object.requiredID("dojoPartyId"),
-            startTime: try object.requiredTimestamp("startTime"),
-            status: try object.requiredNonEmptyString("status"),
-            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
-            name: try object.optionalString("name"),
-            covers: try object.optionalCount("covers"),
-            expectedEndTime: try object.optionalTimestamp("expectedEndTime"),
-            endTime: try object.optionalTimestamp("endTime"),
-            hostNotes: try object.optionalString("hostNotes"),
-            guestRequests: try object.optionalString("guestRequests"),
-            deposit: try object.optional("deposit", as: PartyDeposit.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("id", id)
-        object.set("dojoPartyId", dojoPartyID)
-        object.set("startTime", startTime)
-        object.set("status", status)
-        object.set("tableIds", tableIDs)
-        object.set("name", name)
-        object.set("covers", covers)
-        object.set("expectedEndTime", expectedEndTime)
-        object.set("endTime", endTime)
-        object.set("hostNotes", hostNotes)
-        object.set("guestRequests", guestRequests)
-        object.set("deposit", deposit)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case id
+        case dojoPartyID = "dojoPartyId"
+        case startTime, status
+        case tableIDs = "tableIds"
+        case name, covers, expectedEndTime, endTime, hostNotes, guestRequests, deposit, headers
     }
 }
 
@@ -229,9 +169,9 @@ public struct GetPartyByIDRequest: DojoMethodRequest {
     public static let method = DojoMethod.getParty
 
     /// The POS's id of the party.
-    public var partyID: String
+    @Checked<NonEmptyID> public var partyID: String
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(partyID: String, headers: RequestHeaders = RequestHeaders()) {
@@ -242,15 +182,9 @@ public struct GetPartyByIDRequest: DojoMethodRequest {
     /// The POS id.
     public var entityKeys: [EntityKey] { [.party(partyID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(partyID: try object.requiredID("partyId"), headers: try object.headers())
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        .object(["partyId": .string(partyID), "headers": headers.jsonValue])
+    private enum CodingKeys: String, CodingKey {
+        case partyID = "partyId"
+        case headers
     }
 }
 
@@ -260,9 +194,9 @@ public struct DeletePartyByIDRequest: DojoMethodRequest {
     public static let method = DojoMethod.deleteParty
 
     /// The POS's id of the party.
-    public var partyID: String
+    @Checked<NonEmptyID> public var partyID: String
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(partyID: String, headers: RequestHeaders = RequestHeaders()) {
@@ -273,15 +207,9 @@ public struct DeletePartyByIDRequest: DojoMethodRequest {
     /// The POS id.
     public var entityKeys: [EntityKey] { [.party(partyID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(partyID: try object.requiredID("partyId"), headers: try object.headers())
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        .object(["partyId": .string(partyID), "headers": headers.jsonValue])
+    private enum CodingKeys: String, CodingKey {
+        case partyID = "partyId"
+        case headers
     }
 }
 
@@ -294,13 +222,13 @@ public struct SearchPartiesRequest: DojoMethodRequest {
     public static let method = DojoMethod.searchParties
 
     /// Only parties at this table.
-    public var tableID: String?
+    @CheckedIfPresent<BoundedID> public var tableID: String?
     /// `true`: only parties that have left; `false`/`nil`: only current ones.
     public var completedOnly: Bool?
     /// Paging.
     public var cursor: Cursor?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -318,24 +246,8 @@ public struct SearchPartiesRequest: DojoMethodRequest {
     /// None.
     public var entityKeys: [EntityKey] { [] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            tableID: try object.optionalID("tableId"),
-            completedOnly: try object.optionalBool("completedOnly"),
-            cursor: try object.optional("cursor", as: Cursor.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("tableId", tableID)
-        object.set("completedOnly", completedOnly)
-        object.set("cursor", cursor)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case tableID = "tableId"
+        case completedOnly, cursor, headers
     }
 }

@@ -5,13 +5,13 @@
 /// field (other Dojo APIs send waiter ids as integers) is kept as its text.
 public struct RequestHeaders: Hashable, Sendable {
     /// The waiter making the request, if known.
-    public var waiterID: String?
+    @CheckedIfPresent<LenientString> public var waiterID: String?
     /// The Dojo product making the request ("Bookings", "Order&Pay"), if known.
-    public var dojoRequestingProduct: String?
+    @CheckedIfPresent<LenientString> public var dojoRequestingProduct: String?
     /// The device making the request, if known.
-    public var deviceID: String?
+    @CheckedIfPresent<LenientString> public var deviceID: String?
     /// The kind of device ("Dojo Terminal"), if known.
-    public var deviceType: String?
+    @CheckedIfPresent<LenientString> public var deviceType: String?
 
     /// Creates headers.
     public init(
@@ -30,34 +30,23 @@ public struct RequestHeaders: Hashable, Sendable {
     public var isEmpty: Bool {
         waiterID == nil && dojoRequestingProduct == nil && deviceID == nil && deviceType == nil
     }
-}
 
-extension RequestHeaders: JSONRepresentable {
-    /// Decodes headers.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            waiterID: try object.optionalLenientString("waiterId"),
-            dojoRequestingProduct: try object.optionalLenientString("dojoRequestingProduct"),
-            deviceID: try object.optionalLenientString("deviceId"),
-            deviceType: try object.optionalLenientString("deviceType")
-        )
-    }
-
-    /// The wire object (`{}` when empty).
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("waiterId", waiterID)
-        object.set("dojoRequestingProduct", dojoRequestingProduct)
-        object.set("deviceId", deviceID)
-        object.set("deviceType", deviceType)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case waiterID = "waiterId"
+        case dojoRequestingProduct
+        case deviceID = "deviceId"
+        case deviceType
     }
 }
 
-extension JSONObjectReader {
-    /// `headers`, or empty headers when the member is absent.
-    func headers() throws(DojoProtocolError) -> RequestHeaders {
-        try optional("headers", as: RequestHeaders.self) ?? RequestHeaders()
-    }
+extension RequestHeaders: JSONRepresentable {}
+
+/// `params.headers`: absent (or `null`) decodes as empty headers; always written, as `{}` when empty.
+public enum OptionalHeaders: WireRule {
+    /// Accepted.
+    public static func problem(with value: RequestHeaders) -> WireProblem? { nil }
+    /// Empty headers.
+    public static var valueWhenAbsent: RequestHeaders? { RequestHeaders() }
+    /// None.
+    public static var schemaKeywords: [String: JSONValue] { [:] }
 }

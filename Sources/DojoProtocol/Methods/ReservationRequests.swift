@@ -7,23 +7,23 @@ public struct CreateReservationRequest: DojoMethodRequest {
     public static let method = DojoMethod.createReservation
 
     /// Dojo's id of the reservation.
-    public var dojoReservationID: String
+    @Checked<NonEmptyID> public var dojoReservationID: String
     /// The guest's name.
     public var name: String
     /// Number of covers (≥ 0).
-    public var covers: Int
+    @Checked<Count> public var covers: Int
     /// Expected arrival.
     public var startTime: Timestamp
     /// Expected departure.
     public var endTime: Timestamp
     /// Tables to hold (at least one).
-    public var tableIDs: [String]
+    @Checked<BoundedTableIDs> public var tableIDs: [String]
     /// Host-written notes.
     public var hostNotes: String?
     /// Guest-written requests (read-only for the POS).
     public var guestRequests: String?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -51,35 +51,11 @@ public struct CreateReservationRequest: DojoMethodRequest {
     /// The Dojo id only: the POS id does not exist until this request is answered.
     public var entityKeys: [EntityKey] { [.dojoReservation(dojoReservationID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            dojoReservationID: try object.requiredID("dojoReservationId"),
-            name: try object.requiredString("name"),
-            covers: try object.requiredCount("covers"),
-            startTime: try object.requiredTimestamp("startTime"),
-            endTime: try object.requiredTimestamp("endTime"),
-            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
-            hostNotes: try object.optionalString("hostNotes"),
-            guestRequests: try object.optionalString("guestRequests"),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("dojoReservationId", dojoReservationID)
-        object.set("name", name)
-        object.set("covers", covers)
-        object.set("startTime", startTime)
-        object.set("endTime", endTime)
-        object.set("tableIds", tableIDs)
-        object.set("hostNotes", hostNotes)
-        object.set("guestRequests", guestRequests)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case dojoReservationID = "dojoReservationId"
+        case name, covers, startTime, endTime
+        case tableIDs = "tableIds"
+        case hostNotes, guestRequests, headers
     }
 }
 
@@ -89,25 +65,25 @@ public struct UpdateReservationRequest: DojoMethodRequest {
     public static let method = DojoMethod.updateReservation
 
     /// The POS's id of the reservation.
-    public var id: String
+    @Checked<NonEmptyID> public var id: String
     /// Dojo's id of the reservation.
-    public var dojoReservationID: String
+    @Checked<NonEmptyID> public var dojoReservationID: String
     /// The guest's name.
     public var name: String
     /// Number of covers (≥ 0).
-    public var covers: Int
+    @Checked<Count> public var covers: Int
     /// Expected arrival.
     public var startTime: Timestamp
     /// Expected departure.
     public var endTime: Timestamp
     /// Tables to hold (at least one).
-    public var tableIDs: [String]
+    @Checked<BoundedTableIDs> public var tableIDs: [String]
     /// Host-written notes.
     public var hostNotes: String?
     /// Guest-written requests (read-only for the POS).
     public var guestRequests: String?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -137,37 +113,12 @@ public struct UpdateReservationRequest: DojoMethodRequest {
     /// POS id (orders it with Get/Delete) and Dojo id (orders it after its Create).
     public var entityKeys: [EntityKey] { [.reservation(id), .dojoReservation(dojoReservationID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            id: try object.requiredID("id"),
-            dojoReservationID: try object.requiredID("dojoReservationId"),
-            name: try object.requiredString("name"),
-            covers: try object.requiredCount("covers"),
-            startTime: try object.requiredTimestamp("startTime"),
-            endTime: try object.requiredTimestamp("endTime"),
-            tableIDs: try object.requiredIDArray("tableIds", nonEmptyReason: TableIDs.emptyReason),
-            hostNotes: try object.optionalString("hostNotes"),
-            guestRequests: try object.optionalString("guestRequests"),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("id", id)
-        object.set("dojoReservationId", dojoReservationID)
-        object.set("name", name)
-        object.set("covers", covers)
-        object.set("startTime", startTime)
-        object.set("endTime", endTime)
-        object.set("tableIds", tableIDs)
-        object.set("hostNotes", hostNotes)
-        object.set("guestRequests", guestRequests)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case id
+        case dojoReservationID = "dojoReservationId"
+        case name, covers, startTime, endTime
+        case tableIDs = "tableIds"
+        case hostNotes, guestRequests, headers
     }
 }
 
@@ -178,9 +129,9 @@ public struct GetReservationByIDRequest: DojoMethodRequest {
     public static let method = DojoMethod.getReservation
 
     /// The POS's id of the reservation.
-    public var reservationID: String
+    @Checked<NonEmptyID> public var reservationID: String
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(reservationID: String, headers: RequestHeaders = RequestHeaders()) {
@@ -191,15 +142,9 @@ public struct GetReservationByIDRequest: DojoMethodRequest {
     /// The POS id.
     public var entityKeys: [EntityKey] { [.reservation(reservationID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(reservationID: try object.requiredID("reservationId"), headers: try object.headers())
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        .object(["reservationId": .string(reservationID), "headers": headers.jsonValue])
+    private enum CodingKeys: String, CodingKey {
+        case reservationID = "reservationId"
+        case headers
     }
 }
 
@@ -209,9 +154,9 @@ public struct DeleteReservationByIDRequest: DojoMethodRequest {
     public static let method = DojoMethod.deleteReservation
 
     /// The POS's id of the reservation.
-    public var reservationID: String
+    @Checked<NonEmptyID> public var reservationID: String
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(reservationID: String, headers: RequestHeaders = RequestHeaders()) {
@@ -222,15 +167,9 @@ public struct DeleteReservationByIDRequest: DojoMethodRequest {
     /// The POS id.
     public var entityKeys: [EntityKey] { [.reservation(reservationID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(reservationID: try object.requiredID("reservationId"), headers: try object.headers())
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        .object(["reservationId": .string(reservationID), "headers": headers.jsonValue])
+    private enum CodingKeys: String, CodingKey {
+        case reservationID = "reservationId"
+        case headers
     }
 }
 
@@ -243,7 +182,7 @@ public struct SearchReservationsRequest: DojoMethodRequest {
     public static let method = DojoMethod.searchReservations
 
     /// Only reservations holding this table.
-    public var tableID: String?
+    @CheckedIfPresent<BoundedID> public var tableID: String?
     /// Start of the time window.
     public var fromTime: Timestamp?
     /// End of the time window.
@@ -251,7 +190,7 @@ public struct SearchReservationsRequest: DojoMethodRequest {
     /// Paging.
     public var cursor: Cursor?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -271,26 +210,8 @@ public struct SearchReservationsRequest: DojoMethodRequest {
     /// None: searches are not ordered against writes.
     public var entityKeys: [EntityKey] { [] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            tableID: try object.optionalID("tableId"),
-            fromTime: try object.optionalTimestamp("fromTime"),
-            toTime: try object.optionalTimestamp("toTime"),
-            cursor: try object.optional("cursor", as: Cursor.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("tableId", tableID)
-        object.set("fromTime", fromTime)
-        object.set("toTime", toTime)
-        object.set("cursor", cursor)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case tableID = "tableId"
+        case fromTime, toTime, cursor, headers
     }
 }

@@ -4,13 +4,13 @@ public struct SearchTablesRequest: DojoMethodRequest {
     public static let method = DojoMethod.searchTables
 
     /// Only tables in this area.
-    public var areaID: String?
+    @CheckedIfPresent<BoundedID> public var areaID: String?
     /// Only tables this waiter serves.
-    public var waiterID: String?
+    @CheckedIfPresent<BoundedID> public var waiterID: String?
     /// Paging.
     public var cursor: Cursor?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -28,25 +28,10 @@ public struct SearchTablesRequest: DojoMethodRequest {
     /// None.
     public var entityKeys: [EntityKey] { [] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            areaID: try object.optionalID("areaId"),
-            waiterID: try object.optionalID("waiterId"),
-            cursor: try object.optional("cursor", as: Cursor.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("areaId", areaID)
-        object.set("waiterId", waiterID)
-        object.set("cursor", cursor)
-        object.set("headers", headers)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case areaID = "areaId"
+        case waiterID = "waiterId"
+        case cursor, headers
     }
 }
 
@@ -56,7 +41,7 @@ public struct ListAreasRequest: DojoMethodRequest {
     public static let method = DojoMethod.listAreas
 
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(headers: RequestHeaders = RequestHeaders()) {
@@ -68,16 +53,8 @@ public struct ListAreasRequest: DojoMethodRequest {
 
     /// Decodes the params; `null` (absent) params are accepted.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        if json.isNull {
-            self.init()
-            return
-        }
-        let object = try JSONObjectReader(json, path: path)
-        self.init(headers: try object.headers())
+        self = json.isNull ? ListAreasRequest() : try JSONValueDecoder().decode(Self.self, from: json, path: path)
     }
-
-    /// The params object.
-    public var jsonValue: JSONValue { .object(["headers": headers.jsonValue]) }
 }
 
 /// `GetOrderByIdV1`: Dojo fetches the latest state of an order (typically after an `OrderUpdated` POS event).
@@ -86,9 +63,9 @@ public struct GetOrderByIDRequest: DojoMethodRequest {
     public static let method = DojoMethod.getOrder
 
     /// The POS's id of the order.
-    public var orderID: String
+    @Checked<NonEmptyID> public var orderID: String
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(orderID: String, headers: RequestHeaders = RequestHeaders()) {
@@ -99,15 +76,9 @@ public struct GetOrderByIDRequest: DojoMethodRequest {
     /// The order id.
     public var entityKeys: [EntityKey] { [.order(orderID)] }
 
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(orderID: try object.requiredID("orderId"), headers: try object.headers())
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        .object(["orderId": .string(orderID), "headers": headers.jsonValue])
+    private enum CodingKeys: String, CodingKey {
+        case orderID = "orderId"
+        case headers
     }
 }
 
@@ -123,7 +94,7 @@ public struct SearchOrdersRequest: DojoMethodRequest {
     /// Paging.
     public var cursor: Cursor?
     /// Who is asking.
-    public var headers: RequestHeaders
+    @Checked<OptionalHeaders> public var headers: RequestHeaders
 
     /// Creates the request.
     public init(
@@ -140,39 +111,18 @@ public struct SearchOrdersRequest: DojoMethodRequest {
 
     /// None.
     public var entityKeys: [EntityKey] { [] }
-
-    /// Decodes and validates the params.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            dineIn: try object.optional("dineIn", as: DineInFilter.self),
-            payableOnly: try object.optionalBool("payableOnly"),
-            cursor: try object.optional("cursor", as: Cursor.self),
-            headers: try object.headers()
-        )
-    }
-
-    /// The params object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("dineIn", dineIn)
-        object.set("payableOnly", payableOnly)
-        object.set("cursor", cursor)
-        object.set("headers", headers)
-        return object.value
-    }
 }
 
 /// The dine-in filter of `SearchOrdersV1` (the spec's `SearchDineInDetails`).
 public struct DineInFilter: Hashable, Sendable {
     /// Only orders at this table.
-    public var tableID: String?
+    @CheckedIfPresent<BoundedID> public var tableID: String?
     /// Only orders of this waiter.
-    public var waiterID: String?
+    @CheckedIfPresent<BoundedID> public var waiterID: String?
     /// Only orders of this party.
-    public var partyID: String?
+    @CheckedIfPresent<BoundedID> public var partyID: String?
     /// Only orders of this reservation.
-    public var reservationID: String?
+    @CheckedIfPresent<BoundedID> public var reservationID: String?
 
     /// Creates a filter.
     public init(tableID: String? = nil, waiterID: String? = nil, partyID: String? = nil, reservationID: String? = nil) {
@@ -181,27 +131,13 @@ public struct DineInFilter: Hashable, Sendable {
         self.partyID = partyID
         self.reservationID = reservationID
     }
-}
 
-extension DineInFilter: JSONRepresentable {
-    /// Decodes the filter.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            tableID: try object.optionalID("tableId"),
-            waiterID: try object.optionalID("waiterId"),
-            partyID: try object.optionalID("partyId"),
-            reservationID: try object.optionalID("reservationId")
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("tableId", tableID)
-        object.set("waiterId", waiterID)
-        object.set("partyId", partyID)
-        object.set("reservationId", reservationID)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case tableID = "tableId"
+        case waiterID = "waiterId"
+        case partyID = "partyId"
+        case reservationID = "reservationId"
     }
 }
+
+extension DineInFilter: JSONRepresentable {}

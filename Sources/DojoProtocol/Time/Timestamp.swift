@@ -47,7 +47,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
-extension Timestamp: JSONRepresentable {
+extension Timestamp: HandCodedJSON {
+    /// A date-time string (RFC 3339, as ``TimestampParser`` accepts it).
+    public static var wireSchema: JSONValue { ["type": "string", "format": "date-time"] }
+
+    /// The epoch.
+    public static var wireSample: Timestamp { Timestamp(millisecondsSince1970: 0) }
+
     /// Decodes a date-time string at `path`.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let text = try JSONField.string(json, at: path)

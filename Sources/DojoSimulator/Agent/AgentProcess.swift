@@ -27,6 +27,9 @@ public struct AgentLaunch: Sendable {
     public var logLevel = "info"
     /// Variables added to the agent's environment (for example `NOTIFY_SOCKET`, `WATCHDOG_USEC`).
     public var environment: [String: String] = [:]
+    /// Runs the agent as systemd runs it with journald: `JOURNAL_STREAM` names its stderr (the log file), and this
+    /// datagram socket stands in for `/run/systemd/journal/socket` (`DOJO_JOURNAL_SOCKET`).
+    public var journalSocket: String?
 
     /// A launch with the short liveness settings scenarios need (ping every 2 s, dead after 5 s more), so a
     /// "stop answering pings" fault is noticed in seconds, while a busy machine's late pong is not taken for one.
@@ -63,6 +66,12 @@ public final class AgentProcess: Sendable {
     private let exitsBeforeStart = NIOLockedValueBox(0)
     /// The launch of the last start, for `restart`.
     private let lastLaunch = NIOLockedValueBox<AgentLaunch?>(nil)
+    /// The credentials this agent was given, for the test suite's log scan (`archiveLog`).
+    private let secrets = NIOLockedValueBox<[String]>([])
+
+    /// Where the test suite collects every agent's log (`scripts/test` sets it; `scripts/check-logs` reads it):
+    /// each log is copied there with the credentials it was given beside it, before its directory goes.
+    public static let logArchiveVariable = "DOJO_TEST_LOG_DIR"
 
     private init(directory: String, binary: String) {
         self.directory = directory
@@ -103,7 +112,10 @@ public final class AgentProcess: Sendable {
     ) async throws -> Result {
         let directory = try makePrivateTemporaryDirectory(prefix: "dojo-sim-agent")
         let agent = AgentProcess(directory: directory, binary: launch.binary)
-        defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
+        defer {
+            agent.archiveLog()
+            if !keep { try? FileManager.default.removeItem(atPath: directory) }
+        }
         do {
             try agent.writeConfiguration(launch, simulator: simulator)
             try agent.start(launch)
@@ -165,7 +177,23 @@ public final class AgentProcess: Sendable {
         return text
     }
 
+    /// Copies the log (if any) to ``logArchiveVariable``'s directory as `<uuid>.log`, with the credentials the
+    /// agent had in `<uuid>.secrets` (one a line), so the suite's final scan can prove none was ever logged.
+    func archiveLog() {
+        guard let archive = ProcessInfo.processInfo.environment[Self.logArchiveVariable], !archive.isEmpty,
+            let contents = FileManager.default.contents(atPath: logFile), !contents.isEmpty
+        else { return }
+        let name = archive + "/" + UUID().uuidString
+        let secrets = self.secrets.withLockedValue { $0 }.joined(separator: "\n") + "\n"
+        _ = FileManager.default.createFile(atPath: name + ".secrets", contents: Data(secrets.utf8))
+        _ = FileManager.default.createFile(atPath: name + ".log", contents: contents)
+    }
+
     private func writeConfiguration(_ launch: AgentLaunch, simulator: DojoSimulator) throws {
+        var secrets = [simulator.configuration.apiKey]
+        if let key = launch.environment["DOJO_API_KEY"] { secrets.append(key) }
+        if let key = launch.settings["dojo.api_key"] { secrets.append(String(key.dropFirst().dropLast())) }
+        self.secrets.withLockedValue { $0 = secrets.filter { !$0.isEmpty } }
         let text = Self.configuration(launch, simulator: simulator, stateDirectory: stateDirectory)
         do {
             try text.write(toFile: configFile, atomically: true, encoding: .utf8)
@@ -177,6 +205,7 @@ public final class AgentProcess: Sendable {
 
     private func start(_ launch: AgentLaunch) throws {
         self.lastLaunch.withLockedValue { $0 = launch }
+        self.archiveLog()  // a restart starts a new log: keep what the last run wrote
         _ = FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw SimulatorError(.setupFailed, "cannot open \(logFile)")
@@ -202,16 +231,23 @@ public final class AgentProcess: Sendable {
         // Nor talk to the systemd that may run the tests: only a test's own NOTIFY_SOCKET reaches it.
         process.environment = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("DOJO_AGENT_") && $0.key != "DOJO_API_KEY" && $0.key != "CREDENTIALS_DIRECTORY"
-                && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains($0.key)
+                && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "DOJO_JOURNAL_SOCKET"]
+                    .contains($0.key)
         }
         .merging(launch.environment) { _, given in given }
+        if let socket = launch.journalSocket {
+            var info = stat()
+            guard stat(logFile, &info) == 0 else { throw SimulatorError(.setupFailed, "cannot stat \(logFile)") }
+            process.environment?["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+            process.environment?["DOJO_JOURNAL_SOCKET"] = socket
+        }
         let exits = self.exits
         exitsBeforeStart.withLockedValue { $0 = exits.count }
         process.terminationHandler = { finished in
             exits.append(finished.terminationStatus)
         }
         do {
-            try process.run()
+            try ChildSpawner.run { try process.run() }  // its death signal must follow this process, not a thread
         } catch {
             throw SimulatorError(.setupFailed, "cannot start \(binary): \(error) (build it with `swift build`)")
         }

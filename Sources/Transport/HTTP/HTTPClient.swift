@@ -1,3 +1,4 @@
+import AgentSupport
 public import Logging
 
 /// An HTTP(S) client on libwebsockets and OpenSSL, for the agent's few REST calls to Dojo

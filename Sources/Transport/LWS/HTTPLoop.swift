@@ -1,13 +1,12 @@
+import AgentSupport
 import CLibWebSockets
 import Foundation
 import Logging
 
-/// The HTTP(S) client's libwebsockets context and its one long-lived service thread.
+/// The HTTP(S) client's libwebsockets context on its one long-lived `LWSServiceThread`.
 ///
-/// Threading follows `WebSocketLoop` (read its invariants first): the service thread is the only caller of lws
-/// except `lws_cancel_service`, which is only called with `shared` locked and `shared.context` non-nil; the thread
-/// clears `shared.context` under that lock before `lws_context_destroy`. Swift tasks talk to the loop by appending
-/// a `Command` and waking it; the loop drains commands in `EVENT_WAIT_CANCELLED` and resumes continuations.
+/// Threading is `LWSServiceThread`'s (read its invariants first): the service thread is the only caller of lws;
+/// Swift tasks `enqueue` a `Command`, the loop drains commands in `EVENT_WAIT_CANCELLED` and resumes continuations.
 ///
 /// Per request: one client wsi (`lws_client_connect_via_info` with a method), identified in callbacks by its
 /// request id in the wsi's opaque user data. Each request finishes exactly once (`finish`), whichever of
@@ -24,15 +23,18 @@ import Logging
 /// 4. Redirects are followed unless `LCCSCF_HTTP_NO_FOLLOW_REDIRECT` is set; it always is.
 /// 5. Every connection names the context's one vhost, which carries the client `SSL_CTX` (see `LWSContext` for why
 ///    the context has no default vhost).
-final class HTTPLoop: @unchecked Sendable {
-    // @unchecked Sendable: immutable fields are set in init; `shared` is lock-protected; every other var is
-    // confined to the service thread (asserted in debug builds), except `startContinuation`, written once before
-    // the thread starts.
+final class HTTPLoop: LWSServiceClient, @unchecked Sendable {
+    // @unchecked Sendable: immutable fields are set in init; `service` and `statisticsLock` are thread-safe; every
+    // other var is confined to the service thread (asserted in debug builds), except `startContinuation`, written
+    // once before the thread starts.
 
     enum Command {
         case start(Request)
         case expire(UInt64)
         case cancel(UInt64)
+        /// Fail every running request with `shutdown` and leave the loop (the last command: the queue refuses
+        /// others from `shutdown()` on).
+        case shutdown
     }
 
     /// A request and everything lws needs to keep pointing at while it runs. Service-thread confined after
@@ -83,13 +85,6 @@ final class HTTPLoop: @unchecked Sendable {
         }
     }
 
-    private struct Shared {
-        var context: OpaquePointer?
-        var accepting = true
-        var stopping = false
-        var commands: [Command] = []
-    }
-
     /// Counters for benchmarks and tests.
     struct Statistics {
         var requests = 0
@@ -100,9 +95,7 @@ final class HTTPLoop: @unchecked Sendable {
 
     let configuration: HTTPClientConfiguration
     let logger: Logger
-    /// Completed when the service thread has destroyed its context and is about to return.
-    let finished = Completion()
-    private let shared = PThreadLock(Shared())
+    private let service = LWSServiceThread<Command>(name: "lws-http")
     private let statisticsLock = PThreadLock(Statistics())
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let protocolName: UnsafeMutablePointer<CChar>
@@ -110,10 +103,9 @@ final class HTTPLoop: @unchecked Sendable {
 
     // MARK: - Service-thread confined
 
-    private var serviceThread: pthread_t?
     private var startContinuation: CheckedContinuation<Void, any Error>?
     private var requests: [UInt64: Request] = [:]
-    private var exitRequested = false
+    private var context: OpaquePointer?
     private var vhost: OpaquePointer?
     /// Local ports of connections seen, to count distinct connections (reuse shows as fewer ports than requests).
     private var seenLocalPorts = Set<UInt16>()
@@ -145,6 +137,9 @@ final class HTTPLoop: @unchecked Sendable {
 
     var statistics: Statistics { self.statisticsLock.withLock { $0 } }
 
+    /// Completed when the service thread has destroyed its context and is about to return.
+    var finished: Completion { self.service.finished }
+
     // MARK: - Called from Swift tasks
 
     /// Starts the service thread and returns once the context exists.
@@ -152,9 +147,7 @@ final class HTTPLoop: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             // Written before the thread starts; from then on only the service thread touches it.
             self.startContinuation = continuation
-            let thread = Thread { [self] in self.run() }
-            thread.name = "lws-http"
-            thread.start()
+            self.service.start(self)
         }
     }
 
@@ -170,94 +163,58 @@ final class HTTPLoop: @unchecked Sendable {
                     body: request.body,
                     continuation: continuation
                 )
-                if !self.enqueue(.start(pending)) {
+                if !self.service.enqueue(.start(pending)) {
                     pending.resume(.failure(HTTPClientError(.shutdown, "the HTTP client is shutting down")))
                 }
             }
         } onCancel: {
-            self.enqueue(.cancel(id))
+            self.service.enqueue(.cancel(id))
         }
     }
 
     /// Fails the request with `timeout` (if it is still running).
     func expire(_ id: UInt64) {
-        self.enqueue(.expire(id))
+        self.service.enqueue(.expire(id))
     }
 
     /// Fails every running request with `shutdown` and stops the thread; await `finished` for the end.
     func shutdown() {
-        self.shared.withLock { shared in
-            shared.accepting = false
-            shared.stopping = true
-            if let context = shared.context { lws_cancel_service(context) }
-        }
+        self.service.refuseCommands()
+        self.service.enqueue(.shutdown, evenIfRefusing: true)
     }
 
-    @discardableResult
-    private func enqueue(_ command: Command) -> Bool {
-        self.shared.withLock { shared in
-            guard shared.accepting, let context = shared.context else { return false }
-            let wasEmpty = shared.commands.isEmpty
-            shared.commands.append(command)
-            if wasEmpty { lws_cancel_service(context) }
-            return true
-        }
-    }
+    // MARK: - Service thread (LWSServiceClient)
 
-    // MARK: - Service thread
-
-    private func assertOnServiceThread() {
-        assert(self.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "BUG: off the lws thread")
-    }
-
-    private func run() {
-        _ = LWSLog.install
-        self.serviceThread = pthread_self()
-        LWSLog.beginCapture()
-        defer { LWSLog.endCapture() }
-
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.protocols = UnsafePointer(self.protocols)
-        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: this thread holds `self` until return
+    func makeContext() throws(LWSContextError) -> LWSContext {
+        var info = LWSContext.clientInfo(protocols: self.protocols, user: self)
         info.timeout_secs = self.configuration.stepTimeout.wholeSecondsAtLeastOne
         info.connect_timeout_secs = self.configuration.connectTimeout.wholeSecondsAtLeastOne
         info.fd_limit_per_thread = UInt32(clamping: 16 + 2 * self.configuration.maxConcurrentRequests)
-        info.pt_serv_buf_size = 16 << 10
+        // Always able to do TLS: the client is long-lived and may be asked for https:// at any time.
+        return try LWSContext(&info, tls: .init(caFile: self.caFileC.map { UnsafePointer($0) }))
+    }
 
-        let lws: LWSContext
-        do {
-            // Always able to do TLS: the client is long-lived and may be asked for https:// at any time.
-            lws = try LWSContext(&info, tls: .init(caFile: self.caFileC.map { UnsafePointer($0) }))
-        } catch {
-            let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
-            self.startContinuation?.resume(throwing: HTTPClientError(.connectFailed, "\(error.message)\(detail)"))
-            self.startContinuation = nil
-            self.finished.complete()
-            return
-        }
-        let context = lws.context
-        self.vhost = lws.vhost
-        self.shared.withLock { $0.context = context }
+    func contextFailed(_ error: LWSContextError) {
+        let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
+        self.startContinuation?.resume(throwing: HTTPClientError(.connectFailed, "\(error.message)\(detail)"))
+        self.startContinuation = nil
+    }
+
+    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) {
+        self.context = context
+        self.vhost = vhost
         self.startContinuation?.resume()
         self.startContinuation = nil
+    }
 
-        while !self.exitRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-
-        let leftover: [Command] = self.shared.withLock { shared in
-            shared.context = nil
-            shared.accepting = false
-            defer { shared.commands.removeAll() }
-            return shared.commands
-        }
+    func serviceStopping(leftover: [Command]) {
         let shutdownError = HTTPClientError(.shutdown, "the HTTP client shut down before the response arrived")
         for case .start(let request) in leftover { request.resume(.failure(shutdownError)) }
         for request in self.requests.values { self.finish(request, .failure(shutdownError)) }
-        lws.destroy()
-        self.finished.complete()
+        self.context = nil
     }
+
+    func serviceEnded() {}
 
     fileprivate func handle(
         _ wsi: OpaquePointer,
@@ -265,7 +222,7 @@ final class HTTPLoop: @unchecked Sendable {
         _ data: UnsafeMutableRawPointer?,
         _ length: Int
     ) -> Int32 {
-        self.assertOnServiceThread()
+        self.service.assertOnServiceThread()
         if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
             self.drainCommands()
             return 0
@@ -334,11 +291,7 @@ final class HTTPLoop: @unchecked Sendable {
     }
 
     private func drainCommands() {
-        let (commands, stopping): ([Command], Bool) = self.shared.withLock { shared in
-            defer { shared.commands.removeAll(keepingCapacity: true) }
-            return (shared.commands, shared.stopping)
-        }
-        for command in commands {
+        for command in self.service.takeCommands() {
             switch command {
             case .start(let request):
                 self.begin(request)
@@ -352,17 +305,16 @@ final class HTTPLoop: @unchecked Sendable {
             case .cancel(let id):
                 guard let request = self.requests[id] else { continue }
                 self.abandon(request, CancellationError())
+            case .shutdown:
+                let error = HTTPClientError(.shutdown, "the HTTP client shut down before the response arrived")
+                for request in Array(self.requests.values) { self.abandon(request, error) }
+                self.service.requestExit()
             }
-        }
-        if stopping {
-            let error = HTTPClientError(.shutdown, "the HTTP client shut down before the response arrived")
-            for request in Array(self.requests.values) { self.abandon(request, error) }
-            self.exitRequested = true
         }
     }
 
     private func begin(_ request: Request) {
-        guard let context = self.shared.withLock({ $0.context }) else {
+        guard let context = self.context else {
             request.resume(.failure(HTTPClientError(.shutdown, "the HTTP client is shutting down")))
             return
         }

@@ -81,6 +81,19 @@ struct LWSContext: ~Copyable {
         self.sslContext = ssl
     }
 
+    /// The creation info every client context starts from: no listening port, `protocols`, and `user` as the
+    /// context's user pointer (unretained: safe because the `LWSServiceThread` running `user` holds it strongly
+    /// until the context is destroyed), with a 16 KiB per-thread buffer (room for large handshake headers).
+    static func clientInfo(protocols: UnsafeMutablePointer<lws_protocols>, user: AnyObject) -> lws_context_creation_info
+    {
+        var info = lws_context_creation_info()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        info.protocols = UnsafePointer(protocols)
+        info.user = Unmanaged.passUnretained(user).toOpaque()
+        info.pt_serv_buf_size = 16 << 10
+        return info
+    }
+
     /// Destroys the lws context (closing every connection on it), then the `SSL_CTX` it used.
     consuming func destroy() {
         lws_context_destroy(self.context)

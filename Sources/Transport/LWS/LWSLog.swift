@@ -1,3 +1,4 @@
+import AgentSupport
 import CLibWebSockets
 import Foundation
 import Logging
@@ -27,7 +28,13 @@ enum LWSLog {
         lws_set_log_level(mask, lwsEmit)
     }()
 
-    static let logger = Logger(label: "dojo.transport.lws")
+    /// Through the process's logging backend like every other line (the agent's journald or logfmt), under
+    /// `component=dojo.transport.lws`.
+    static let logger: Logger = {
+        var logger = Logger(label: "dojo.transport.lws")
+        logger[metadataKey: "component"] = "dojo.transport.lws"
+        return logger
+    }()
 
     /// Starts capturing lines logged on the calling thread.
     static func beginCapture() {
@@ -55,7 +62,25 @@ enum LWSLog {
             if lines.count < 64 { lines.append(line) }
             buffers[key] = lines
         }
-        logger.debug("lws", metadata: ["lws.level": "\(level)", "lws.line": .quoted(line)])
+        logger.log(level: swiftLogLevel(level), "\(LogText.escaped(line))", metadata: ["lws.level": "\(name(level))"])
+    }
+
+    /// Where an lws line goes in the agent's log: ERR at error, WARN at warning, NOTICE at notice, the rest
+    /// (INFO, DEBUG and lws' own finer levels, only with `DOJO_LWS_DEBUG=1`) at debug.
+    static func swiftLogLevel(_ level: Int32) -> Logger.Level {
+        if level & LLL_ERR != 0 { return .error }
+        if level & LLL_WARN != 0 { return .warning }
+        if level & LLL_NOTICE != 0 { return .notice }
+        return .debug
+    }
+
+    /// lws' own name of a level (`lws.level=WARN`).
+    static func name(_ level: Int32) -> String {
+        if level & LLL_ERR != 0 { return "ERR" }
+        if level & LLL_WARN != 0 { return "WARN" }
+        if level & LLL_NOTICE != 0 { return "NOTICE" }
+        if level & LLL_INFO != 0 { return "INFO" }
+        return "DEBUG"
     }
 }
 
@@ -64,6 +89,8 @@ private func lwsEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
     var text = String(cString: line)
     // lws lines look like "[2026/11/22 10:00:00:0000] E: message\n": keep the message.
     if let marker = text.range(of: "] ") { text = String(text[marker.upperBound...]) }
+    // …and its level letter ("E: "), which the log line's level says.
+    if text.count > 3, text.dropFirst().hasPrefix(": ") { text = String(text.dropFirst(3)) }
     while text.last == "\n" || text.last == "\r" { text.removeLast() }
     LWSLog.emit(level: level, line: text)
 }

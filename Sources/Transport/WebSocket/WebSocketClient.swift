@@ -1,3 +1,4 @@
+import AgentSupport
 public import Logging
 
 /// A WebSocket client on libwebsockets and OpenSSL.

@@ -1,3 +1,5 @@
+import AgentSupport
+
 /// An open WebSocket connection, valid inside `WebSocketClient.withConnection`.
 ///
 /// `send` may be called from any number of tasks at once; each message goes out whole (its frames are never

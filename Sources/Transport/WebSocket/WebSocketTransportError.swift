@@ -4,7 +4,7 @@
 /// apply to a code are set: `httpStatus` for a rejected handshake, `closeCode`/`closeReason` for a close frame.
 /// Descriptions name what happened and what to check; they never contain header values (the API key travels in
 /// a header).
-public struct WebSocketTransportError: Error, Sendable, CustomStringConvertible {
+public struct WebSocketTransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {

@@ -1,4 +1,5 @@
 import DojoAgentCore
+import DojoProcessAdapter
 import DojoProtocol
 import Foundation
 

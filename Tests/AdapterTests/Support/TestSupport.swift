@@ -1,6 +1,8 @@
+import AgentSupport
 import DojoAdapter
 import DojoAgentCore
 import DojoAgentTesting
+import DojoProcessAdapter
 import DojoProtocol
 import Foundation
 import Logging

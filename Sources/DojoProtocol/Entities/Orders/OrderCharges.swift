@@ -13,28 +13,15 @@ public struct Payment: Hashable, Sendable {
         self.paymentIntentID = paymentIntentID
         self.tipsAmount = tipsAmount
     }
-}
 
-extension Payment: JSONRepresentable {
-    /// Decodes a payment.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            paidAmount: try object.required("paidAmount", as: Money.self),
-            paymentIntentID: try object.optionalString("paymentIntentId"),
-            tipsAmount: try object.optional("tipsAmount", as: Money.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("paidAmount", paidAmount)
-        object.set("paymentIntentId", paymentIntentID)
-        object.set("tipsAmount", tipsAmount)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case paidAmount
+        case paymentIntentID = "paymentIntentId"
+        case tipsAmount
     }
 }
+
+extension Payment: JSONRepresentable {}
 
 /// A discount applied to an order or to one product.
 public struct Discount: Hashable, Sendable {
@@ -67,34 +54,15 @@ public struct Discount: Hashable, Sendable {
         self.code = code
         self.amountPercentage = amountPercentage
     }
-}
 
-extension Discount: JSONRepresentable {
-    /// Decodes a discount.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            name: try object.requiredString("name"),
-            amountTotal: try object.required("amountTotal", as: Money.self),
-            affectedPLU: try object.optionalString("affectedPlu"),
-            discountReference: try object.optionalString("discountReference"),
-            code: try object.optionalString("code"),
-            amountPercentage: try object.optionalInteger("amountPercentage").map { Int($0) }
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("name", name)
-        object.set("amountTotal", amountTotal)
-        object.set("affectedPlu", affectedPLU)
-        object.set("discountReference", discountReference)
-        object.set("code", code)
-        object.set("amountPercentage", amountPercentage)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case name, amountTotal
+        case affectedPLU = "affectedPlu"
+        case discountReference, code, amountPercentage
     }
 }
+
+extension Discount: JSONRepresentable {}
 
 /// A tax applied to an order or to one product.
 public struct TaxLine: Hashable, Sendable {
@@ -123,32 +91,15 @@ public struct TaxLine: Hashable, Sendable {
         self.affectedPLU = affectedPLU
         self.amountPercentage = amountPercentage
     }
-}
 
-extension TaxLine: JSONRepresentable {
-    /// Decodes a tax line.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            amountTotal: try object.required("amountTotal", as: Money.self),
-            id: try object.optionalString("id"),
-            name: try object.optionalString("name"),
-            affectedPLU: try object.optionalString("affectedPlu"),
-            amountPercentage: try object.optionalInteger("amountPercentage").map { Int($0) }
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("amountTotal", amountTotal)
-        object.set("id", id)
-        object.set("name", name)
-        object.set("affectedPlu", affectedPLU)
-        object.set("amountPercentage", amountPercentage)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case amountTotal, id, name
+        case affectedPLU = "affectedPlu"
+        case amountPercentage
     }
 }
+
+extension TaxLine: JSONRepresentable {}
 
 /// The customer an order belongs to.
 public struct Customer: Hashable, Sendable {
@@ -157,7 +108,7 @@ public struct Customer: Hashable, Sendable {
     /// Email address (up to 254 characters).
     public var emailAddress: String?
     /// Phone number (up to 50 characters).
-    public var phoneNumber: String?
+    @CheckedIfPresent<LenientString> public var phoneNumber: String?
     /// Name.
     public var name: String?
 
@@ -170,25 +121,4 @@ public struct Customer: Hashable, Sendable {
     }
 }
 
-extension Customer: JSONRepresentable {
-    /// Decodes a customer; a numeric `phoneNumber` (as in the spec's example) is kept as its digits.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            id: try object.optionalString("id"),
-            emailAddress: try object.optionalString("emailAddress"),
-            phoneNumber: try object.optionalLenientString("phoneNumber"),
-            name: try object.optionalString("name")
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("id", id)
-        object.set("emailAddress", emailAddress)
-        object.set("phoneNumber", phoneNumber)
-        object.set("name", name)
-        return object.value
-    }
-}
+extension Customer: JSONRepresentable {}

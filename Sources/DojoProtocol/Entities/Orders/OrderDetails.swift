@@ -15,26 +15,7 @@ public struct OrderDetails: Hashable, Sendable {
     }
 }
 
-extension OrderDetails: JSONRepresentable {
-    /// Decodes order details; `orderType` is required.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            orderType: try object.required("orderType", as: OrderType.self),
-            dineIn: try object.optional("dineIn", as: DineInDetails.self),
-            collection: try object.optional("collection", as: CollectionDetails.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("orderType", orderType)
-        object.set("dineIn", dineIn)
-        object.set("collection", collection)
-        return object.value
-    }
-}
+extension OrderDetails: JSONRepresentable {}
 
 /// Where a dine-in order is eaten; `partyId` links the order to a Bookings party.
 public struct DineInDetails: Hashable, Sendable {
@@ -63,32 +44,17 @@ public struct DineInDetails: Hashable, Sendable {
         self.reservationID = reservationID
         self.readyAt = readyAt
     }
-}
 
-extension DineInDetails: JSONRepresentable {
-    /// Decodes dine-in details.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            tableID: try object.optionalString("tableId"),
-            waiterID: try object.optionalString("waiterId"),
-            partyID: try object.optionalString("partyId"),
-            reservationID: try object.optionalString("reservationId"),
-            readyAt: try object.optionalTimestamp("readyAt")
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("tableId", tableID)
-        object.set("waiterId", waiterID)
-        object.set("partyId", partyID)
-        object.set("reservationId", reservationID)
-        object.set("readyAt", readyAt)
-        return object.value
+    private enum CodingKeys: String, CodingKey {
+        case tableID = "tableId"
+        case waiterID = "waiterId"
+        case partyID = "partyId"
+        case reservationID = "reservationId"
+        case readyAt
     }
 }
+
+extension DineInDetails: JSONRepresentable {}
 
 /// When a collection order is picked up.
 public struct CollectionDetails: Hashable, Sendable {
@@ -104,18 +70,4 @@ public struct CollectionDetails: Hashable, Sendable {
     }
 }
 
-extension CollectionDetails: JSONRepresentable {
-    /// Decodes collection details.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(asap: try object.optionalBool("asap"), collectAt: try object.optionalTimestamp("collectAt"))
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("asap", asap)
-        object.set("collectAt", collectAt)
-        return object.value
-    }
-}
+extension CollectionDetails: JSONRepresentable {}

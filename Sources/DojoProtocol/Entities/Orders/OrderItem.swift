@@ -7,7 +7,7 @@ public struct OrderItem: Hashable, Sendable {
     /// Product look-up code.
     public var plu: String
     /// How many were ordered.
-    public var quantity: Int
+    @Checked<Count> public var quantity: Int
     /// Free-text note.
     public var note: String?
     /// Items included in this one (a meal deal's drink).
@@ -35,34 +35,7 @@ public struct OrderItem: Hashable, Sendable {
     }
 }
 
-extension OrderItem: JSONRepresentable {
-    /// Decodes an order line.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            name: try object.requiredString("name"),
-            amountPerItem: try object.required("amountPerItem", as: Money.self),
-            plu: try object.requiredString("plu"),
-            quantity: try object.requiredCount("quantity"),
-            note: try object.optionalString("note"),
-            subItems: try object.optionalArray("subItems", of: OrderSubItem.self),
-            modifiers: try object.optionalArray("modifiers", of: Modifier.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("name", name)
-        object.set("amountPerItem", amountPerItem)
-        object.set("plu", plu)
-        object.set("quantity", quantity)
-        object.set("note", note)
-        object.set("subItems", subItems)
-        object.set("modifiers", modifiers)
-        return object.value
-    }
-}
+extension OrderItem: JSONRepresentable {}
 
 /// An item included in an order line; the same shape as ``OrderItem`` without further sub-items.
 public struct OrderSubItem: Hashable, Sendable {
@@ -73,7 +46,7 @@ public struct OrderSubItem: Hashable, Sendable {
     /// Product look-up code.
     public var plu: String
     /// How many.
-    public var quantity: Int
+    @Checked<Count> public var quantity: Int
     /// Free-text note.
     public var note: String?
     /// Modifiers applied to the sub-item.
@@ -97,39 +70,14 @@ public struct OrderSubItem: Hashable, Sendable {
     }
 }
 
-extension OrderSubItem: JSONRepresentable {
-    /// Decodes a sub-item.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        self.init(
-            name: try object.requiredString("name"),
-            amountPerItem: try object.required("amountPerItem", as: Money.self),
-            plu: try object.requiredString("plu"),
-            quantity: try object.requiredCount("quantity"),
-            note: try object.optionalString("note"),
-            modifiers: try object.optionalArray("modifiers", of: Modifier.self)
-        )
-    }
-
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("name", name)
-        object.set("amountPerItem", amountPerItem)
-        object.set("plu", plu)
-        object.set("quantity", quantity)
-        object.set("note", note)
-        object.set("modifiers", modifiers)
-        return object.value
-    }
-}
+extension OrderSubItem: JSONRepresentable {}
 
 /// A change to an item ("Extra Cheese"), priced per single item.
 public struct Modifier: Hashable, Sendable {
     /// Human-readable name.
     public var name: String
     /// How many times it applies to one item (two burgers with double cheese: 2, not 4).
-    public var quantity: Int
+    @Checked<Count> public var quantity: Int
     /// Price of one modifier.
     public var amountPerModifier: Money
     /// Product look-up code.
@@ -145,33 +93,42 @@ public struct Modifier: Hashable, Sendable {
 }
 
 extension Modifier: JSONRepresentable {
+    private enum WireKeys: String, CodingKey {
+        case name, quantity, amountPerModifier, plu
+        case amountPerItem
+    }
+
     /// Decodes a modifier.
     ///
     /// The spec's order example writes the price as `amountPerItem`; when `amountPerModifier` is absent that
     /// member is accepted instead. Output always uses `amountPerModifier`.
-    public init(json: JSONValue, path: String) throws(DojoProtocolError) {
-        let object = try JSONObjectReader(json, path: path)
-        let amount =
-            if object.optionalValue("amountPerModifier") == nil, object.optionalValue("amountPerItem") != nil {
-                try object.required("amountPerItem", as: Money.self)
+    public init(from decoder: any Decoder) throws {
+        let object = try decoder.container(keyedBy: WireKeys.self)
+        let amountKey: WireKeys =
+            if try object.decodeIfPresent(JSONValue.self, forKey: .amountPerModifier) == nil,
+                try object.decodeIfPresent(JSONValue.self, forKey: .amountPerItem) != nil
+            {
+                .amountPerItem
             } else {
-                try object.required("amountPerModifier", as: Money.self)
+                .amountPerModifier
             }
         self.init(
-            name: try object.requiredString("name"),
-            quantity: try object.requiredCount("quantity"),
-            amountPerModifier: amount,
-            plu: try object.requiredString("plu")
+            name: try object.decode(String.self, forKey: .name),
+            quantity: try object.decode(Checked<Count>.self, forKey: .quantity).wrappedValue,
+            amountPerModifier: try object.decode(Money.self, forKey: amountKey),
+            plu: try object.decode(String.self, forKey: .plu)
         )
     }
+}
 
-    /// The wire object.
-    public var jsonValue: JSONValue {
-        var object = JSONObjectBuilder()
-        object.set("name", name)
-        object.set("quantity", quantity)
-        object.set("amountPerModifier", amountPerModifier)
-        object.set("plu", plu)
-        return object.value
+extension Modifier: WireSchemaRefining {
+    /// `amountPerItem` may stand for `amountPerModifier`.
+    public static func refineWireSchema(_ schema: inout [String: JSONValue]) {
+        guard case .object(var properties)? = schema["properties"], case .array(let required)? = schema["required"]
+        else { return }
+        properties["amountPerItem"] = properties["amountPerModifier"]
+        schema["properties"] = .object(properties)
+        schema["required"] = .array(required.filter { $0 != "amountPerModifier" })
+        schema["anyOf"] = [["required": ["amountPerModifier"]], ["required": ["amountPerItem"]]]
     }
 }

@@ -11,7 +11,8 @@ public import Logging
 /// - A longer value keeps its first ``limit`` scalars, then `…` after the closing quote and the full length:
 ///   `"abc…"…(1048576 bytes)`. No log line grows without bound.
 ///
-/// One helper, used at every logger call that carries outside text (`.quoted(…)` in metadata). A line an adapter
+/// One helper, used at every logger call that carries outside text (`.quoted(…)` in metadata: the escaped form,
+/// which the log format then quotes as it must; ``quoted(_:limit:)`` is for text that is not a log field). A line an adapter
 /// process writes to stderr goes out as the log message itself (like journald); it takes ``escaped(_:limit:)``:
 /// the same escapes but no quotes, so `"` and `\` stay readable, clipped at ``messageLimit``.
 public enum LogText {
@@ -58,13 +59,15 @@ public enum LogText {
 }
 
 extension Logger.MetadataValue {
-    /// Outside text as a metadata value: quoted, escaped and clipped (``LogText/quoted(_:limit:)``).
+    /// Outside text as a metadata value: escaped and clipped to ``LogText/limit`` like ``LogText/escaped(_:limit:)``,
+    /// without quotes of its own: the log format quotes it (logfmt and JSON quote and escape every value that
+    /// needs it; journald fields need none), so a structured backend gets the value itself, not `"…"`.
     public static func quoted(_ text: some StringProtocol) -> Logger.MetadataValue {
-        .string(LogText.quoted(text))
+        .string(LogText.escaped(text, limit: LogText.limit))
     }
 
     /// The description of a value that may carry outside text (an error quoting a peer), made safe the same way.
     public static func quoted(describing value: Any) -> Logger.MetadataValue {
-        .string(LogText.quoted(String(describing: value)))
+        .quoted(String(describing: value))
     }
 }

@@ -1,4 +1,4 @@
-import DojoAgentCore
+import AgentSupport
 import Testing
 
 @Suite struct BackoffTests {

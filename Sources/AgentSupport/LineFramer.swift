@@ -1,28 +1,34 @@
-/// Splits a byte stream into `\n`-terminated lines, as the adapter process writes them.
+/// Splits a byte stream into `\n`-terminated lines: the adapter process's stdout and stderr, and the control
+/// socket's requests and answers. The one line framer of the agent.
 ///
 /// A trailing `\r` is dropped (a Windows-built adapter may write `\r\n`); blank lines are skipped. A line longer than
 /// the limit is never buffered whole: its bytes are dropped as they arrive and it is reported once, by length, when
 /// its end is seen, so a runaway process cannot make the agent buffer without bound.
-struct LineFramer {
+public struct LineFramer: Sendable {
     /// A framed item.
-    enum Item: Equatable {
+    public enum Item: Equatable, Sendable {
         /// One complete line, without its terminator.
         case line([UInt8])
         /// A line longer than the limit was dropped; it was this many bytes long (at least).
         case oversized(Int)
     }
 
-    let maximumLineLength: Int
+    /// The longest line kept, in bytes (without its terminator).
+    public let maximumLineLength: Int
     private var buffer: [UInt8] = []
     /// Bytes dropped so far of the current over-long line, or `nil` when not discarding.
     private var discarded: Int?
 
-    init(maximumLineLength: Int) {
+    public init(maximumLineLength: Int) {
         self.maximumLineLength = maximumLineLength
     }
 
+    /// Whether the current line is already over the limit (its bytes are being dropped): a reader that must not
+    /// wait for the end of a runaway line (the control socket) stops here.
+    public var isDiscarding: Bool { discarded != nil }
+
     /// Feeds bytes; returns the items they complete.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) -> [Item] {
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) -> [Item] {
         var items: [Item] = []
         var start = bytes.startIndex
         while start < bytes.endIndex {
@@ -45,7 +51,7 @@ struct LineFramer {
     }
 
     /// Ends the stream: a last line without a terminator still counts.
-    mutating func finish() -> [Item] {
+    public mutating func finish() -> [Item] {
         completeLine()
     }
 

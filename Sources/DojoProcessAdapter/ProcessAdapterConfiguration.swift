@@ -1,3 +1,5 @@
+public import AgentSupport
+
 /// How the agent runs an out-of-process adapter (`[adapter] kind = "process"`).
 ///
 /// Only ``command`` is required; the defaults suit a POS on the same host. Timeouts, in the order they matter:

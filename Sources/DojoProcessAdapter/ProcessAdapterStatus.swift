@@ -1,3 +1,5 @@
+import AgentSupport
+
 /// What an out-of-process adapter is doing, for `dojo-agent status`, logs and tests.
 public struct ProcessAdapterStatus: Hashable, Sendable, CustomStringConvertible {
     /// The lifecycle state.

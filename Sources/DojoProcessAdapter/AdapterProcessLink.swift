@@ -1,5 +1,5 @@
+import AgentSupport
 import DojoProtocol
-import Transport
 
 /// The agent's side of one running adapter process: its pending requests, the lines queued for its stdin, and the
 /// channel through which requests tell the supervisor the process looks hung.

@@ -1,4 +1,4 @@
-import Transport
+import AgentSupport
 
 /// A current value and a stream of its changes for each observer: what `capabilityUpdates()` and
 /// `statusUpdates()` are built on.

@@ -1,6 +1,6 @@
+import AgentSupport
 import Logging
 import Testing
-import Transport
 
 /// `LogText`: the one helper every outside value goes through on its way to a log line.
 @Suite struct LogTextTests {
@@ -33,8 +33,11 @@ import Transport
         #expect(LogText.escaped(String(repeating: "z", count: 5000)).hasSuffix("z…(5000 bytes)"))
     }
 
-    @Test func theMetadataValueIsTheQuotedForm() {
-        let value: Logger.MetadataValue = .quoted("a\nb")
-        #expect("\(value)" == #""a\nb""#)
+    /// The log format quotes a value as it must; the value itself is escaped and clipped.
+    @Test func theMetadataValueIsTheEscapedClippedForm() {
+        let value: Logger.MetadataValue = .quoted("a\nb\"c")
+        #expect("\(value)" == #"a\nb"c"#)
+        let long: Logger.MetadataValue = .quoted(String(repeating: "z", count: 5000))
+        #expect("\(long)" == String(repeating: "z", count: 200) + "…(5000 bytes)")
     }
 }

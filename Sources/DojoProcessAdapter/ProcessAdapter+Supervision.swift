@@ -1,17 +1,12 @@
+import AgentSupport
 import DojoAdapter
 import DojoProtocol
 import Foundation
 import Logging
 import ServiceLifecycle
 import Subprocess
+import SystemCalls
 import SystemPackage
-import Transport
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // The process's life, one incarnation at a time:
 //
@@ -72,10 +67,11 @@ extension ProcessAdapter {
     var isShuttingDown: Bool { shared.withLock { $0.shuttingDown } }
 
     /// Runs the adapter process until graceful shutdown (or cancellation), restarting it whenever it ends.
+    ///
+    /// The program must ignore `SIGPIPE` (`dojo-agent run` does, `Syscall.ignoreBrokenPipeSignal()`): writing to a
+    /// process that has just died raises it, and its default action ends the whole program; ignored, the write
+    /// fails with EPIPE and the death is handled like any other. A library does not set process-wide signals.
     public func run() async throws {
-        // Writing to a process that has just died raises SIGPIPE, whose default action would end the agent; with
-        // it ignored the write fails with EPIPE and the death is handled like any other.
-        signal(SIGPIPE, SIG_IGN)
         var backoff = Backoff(policy: configuration.restartPolicy)
         var incarnation = 0
         await withGracefulShutdownHandler {
@@ -89,7 +85,7 @@ extension ProcessAdapter {
                 logger.notice(
                     "restarting the adapter process",
                     metadata: [
-                        "adapter.restart_in": "\(formatDuration(delay))", "adapter.failures": "\(backoff.failures)",
+                        "retry_in": "\(formatDuration(delay))", "attempt": "\(backoff.failures)",
                     ]
                 )
                 let clock = self.clock
@@ -346,10 +342,10 @@ extension ProcessAdapter {
     /// Exchanges `initialize` and, on success, makes the process the one requests go to. Returns why it failed,
     /// or nil when ready (or when the link closed under it: the process is going anyway).
     private func initialize(_ link: AdapterProcessLink, onReady: @Sendable () -> Void) async -> String? {
-        let params: JSONValue = [
-            "protocolVersion": .string(Self.protocolVersion),
-            "agent": ["name": .string(agentName), "version": .string(agentVersion)],
-        ]
+        let params = AdapterInitializeParams(
+            protocolVersion: Self.protocolVersion,
+            agent: AdapterPeer(name: agentName, version: agentVersion)
+        ).jsonValue
         do {
             let answer = try await link.call(
                 "initialize",
@@ -650,15 +646,7 @@ extension ProcessAdapter {
     /// a moment before it becomes waitable, hence the second look). Leaves the process for Subprocess to reap.
     static func isStillRunning(_ processID: Int32) async -> Bool {
         for attempt in 0..<2 {
-            var info = siginfo_t()
-            // WNOWAIT: only look. An error (ECHILD) means it is already reaped, so not running.
-            guard waitid(P_PID, id_t(processID), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return false }
-            #if canImport(Glibc)
-            let exitedID = info._sifields._sigchld.si_pid
-            #else
-            let exitedID = info.si_pid
-            #endif
-            if exitedID != 0 { return false }
+            if Syscall.hasExited(processID) { return false }
             if attempt == 0 { try? await Task.sleep(for: .milliseconds(100)) }
         }
         return true
@@ -669,11 +657,7 @@ extension ProcessAdapter {
         switch status {
         case .exited(let code): return "exit status \(code)"
         case .signaled(let signal):
-            let names: [Int32: String] = [
-                SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGINT: "SIGINT",
-                SIGBUS: "SIGBUS", SIGILL: "SIGILL", SIGFPE: "SIGFPE", SIGPIPE: "SIGPIPE", SIGHUP: "SIGHUP",
-            ]
-            return "killed by signal \(signal)" + (names[signal].map { " (\($0))" } ?? "")
+            return "killed by signal \(signal)" + (Syscall.signalName(signal).map { " (\($0))" } ?? "")
         }
     }
 }

@@ -1,8 +1,8 @@
+import AgentSupport
 public import DojoAdapter
 public import DojoProtocol
 public import Logging
 public import ServiceLifecycle
-import Transport
 
 /// A POS adapter running as a child process, in any language, spoken to in newline-delimited JSON-RPC 2.0 over its
 /// stdin and stdout with Dojo's own method names and params (`Docs/adapter-protocol.md`).
@@ -103,6 +103,30 @@ public final class ProcessAdapter: POSAdapter, Service {
     /// What the adapter is doing now.
     public var status: ProcessAdapterStatus {
         statusBroadcast.value ?? ProcessAdapterStatus(state: .notStarted, incarnation: 0)
+    }
+
+    /// The status as the agent shows it: the command, the running process's id, restarts and the last exit.
+    public var adapterStatus: AdapterStatus {
+        let status = self.status
+        return AdapterStatus(
+            kind: .process,
+            name: self.configuration.command.first ?? "?",
+            isReady: status.isReady,
+            processID: status.processID,
+            restarts: max(0, status.incarnation - 1),
+            lastError: status.lastExit,
+            detail: status.description
+        )
+    }
+
+    /// The supervisor's loop, for the watchdog (``probe(_:)``).
+    public var livenessProbe: (@Sendable (_ answer: @escaping @Sendable () -> Void) -> Void)? {
+        { answer in self.probe(answer) }
+    }
+
+    /// Runs the process for as long as the agent serves: ``run()``.
+    public func runAlongsideAgent() async throws {
+        try await self.run()
     }
 
     /// The status now, then each change; ends when ``run()`` returns.

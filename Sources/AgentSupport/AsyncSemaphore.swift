@@ -1,6 +1,6 @@
 /// A counting semaphore for tasks: `acquire` waits (cancellably) for one of `limit` permits, `release` returns one.
 /// Waiters are served first come, first served.
-final class AsyncSemaphore: Sendable {
+public final class AsyncSemaphore: Sendable {
     private struct State {
         var available: Int
         var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
@@ -9,14 +9,14 @@ final class AsyncSemaphore: Sendable {
 
     private let state: PThreadLock<State>
 
-    init(limit: Int) {
+    public init(limit: Int) {
         precondition(limit > 0, "BUG: a semaphore needs at least one permit")
         self.state = PThreadLock(State(available: limit))
     }
 
     /// Takes a permit, waiting for one if none is free. Throws `CancellationError` if the task is cancelled while
     /// waiting (and then holds no permit).
-    func acquire() async throws {
+    public func acquire() async throws {
         let id: UInt64 = self.state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -51,7 +51,7 @@ final class AsyncSemaphore: Sendable {
     }
 
     /// Returns a permit, handing it straight to the oldest waiter if there is one.
-    func release() {
+    public func release() {
         let waiter: CheckedContinuation<Void, any Error>? = self.state.withLock { state in
             if state.waiters.isEmpty {
                 state.available += 1

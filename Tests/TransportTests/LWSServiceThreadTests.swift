@@ -1,0 +1,135 @@
+import AgentSupport
+import CLibWebSockets
+import Foundation
+import Testing
+
+@testable import Transport
+
+/// The bridge to the lws thread on a real (socketless) lws context: commands in, wake-ups, refusal and teardown.
+@Suite(.timeLimit(.minutes(1)))
+struct LWSServiceThreadTests {
+    @Test func commandsFromManyTasksArriveOnceEachInPerSenderOrder() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        await withTaskGroup(of: Void.self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    for index in 0..<500 {
+                        #expect(client.service.enqueue(.record(sender: sender, index: index)))
+                    }
+                }
+            }
+        }
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+        for sender in 0..<4 {
+            #expect(client.received.filter { $0.sender == sender }.map(\.index) == Array(0..<500))
+        }
+        #expect(client.received.count == 2000)
+        #expect(client.leftover == 0)
+        #expect(client.ended)
+    }
+
+    @Test func nothingIsAcceptedBeforeTheContextExistsOrAfterTheThreadEnds() async throws {
+        let client = RecordingClient()
+        #expect(!client.service.enqueue(.record(sender: 0, index: 0)), "no context yet: a wake would go nowhere")
+        try await client.start()
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+        #expect(!client.service.enqueue(.record(sender: 0, index: 1)))
+        #expect(!client.service.enqueue(.stop, evenIfRefusing: true), "never a wake after the context is destroyed")
+        #expect(client.received.isEmpty)
+    }
+
+    @Test func aRefusingQueueStillTakesTheFinalCommand() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        client.service.refuseCommands()
+        #expect(!client.service.enqueue(.record(sender: 0, index: 0)))
+        #expect(client.service.enqueue(.stop, evenIfRefusing: true))
+        await client.service.finished.wait()
+        #expect(client.received.isEmpty)
+        #expect(client.ended)
+    }
+}
+
+/// A service client that records what it drains; `.stop` asks the thread to exit.
+private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
+    // @unchecked Sendable: `received`, `leftover` and `ended` are written on the service thread only and read by the
+    // test after `finished` (whose lock orders the two); `started` is thread-safe.
+
+    enum Command {
+        case record(sender: Int, index: Int)
+        case stop
+    }
+
+    let service = LWSServiceThread<Command>(name: "lws-test")
+    var received: [(sender: Int, index: Int)] = []
+    var leftover = -1
+    var ended = false
+    private let startedLock = PThreadLock<CheckedContinuation<Void, any Error>?>(nil)
+    private let protocols: UnsafeMutablePointer<lws_protocols>
+    private let name = strdup("dojo-test")!
+
+    init() {
+        self.protocols = .allocate(capacity: 2)
+        self.protocols.initialize(repeating: lws_protocols(), count: 2)
+        self.protocols[0].name = UnsafePointer(self.name)
+        self.protocols[0].callback = recordingCallback
+    }
+
+    deinit {
+        free(self.name)
+        self.protocols.deinitialize(count: 2)
+        self.protocols.deallocate()
+    }
+
+    func start() async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            self.startedLock.withLock { $0 = continuation }
+            self.service.start(self)
+        }
+    }
+
+    private func resumeStart(_ result: Result<Void, any Error>) {
+        let continuation = self.startedLock.withLock { started in
+            defer { started = nil }
+            return started
+        }
+        continuation?.resume(with: result)
+    }
+
+    func makeContext() throws(LWSContextError) -> LWSContext {
+        var info = LWSContext.clientInfo(protocols: self.protocols, user: self)
+        return try LWSContext(&info, tls: nil)
+    }
+
+    func contextFailed(_ error: LWSContextError) { self.resumeStart(.failure(error)) }
+    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) { self.resumeStart(.success(())) }
+    func serviceStopping(leftover: [Command]) { self.leftover = leftover.count }
+    func serviceEnded() { self.ended = true }
+
+    func drain() {
+        self.service.assertOnServiceThread()
+        for command in self.service.takeCommands() {
+            switch command {
+            case .record(let sender, let index): self.received.append((sender, index))
+            case .stop: self.service.requestExit()
+            }
+        }
+    }
+}
+
+private func recordingCallback(
+    _ wsi: OpaquePointer?,
+    _ reason: lws_callback_reasons,
+    _ user: UnsafeMutableRawPointer?,
+    _ data: UnsafeMutableRawPointer?,
+    _ length: Int
+) -> Int32 {
+    guard reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED, let wsi, let context = lws_get_context(wsi),
+        let raw = lws_context_user(context)
+    else { return 0 }
+    Unmanaged<RecordingClient>.fromOpaque(raw).takeUnretainedValue().drain()
+    return 0
+}
