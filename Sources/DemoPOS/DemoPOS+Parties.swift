@@ -13,7 +13,7 @@ extension DemoPOS {
     /// `reservationId` must name an existing reservation; without it, a `dojoReservationId` is resolved to the
     /// reservation created with that Dojo id (a walk-in has neither).
     public func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
-        let (party, created) = try await database.write { db -> (Party, Bool) in
+        let (party, created) = try await self.write { db -> (Party, Bool) in
             if let existing = try Records.find(
                 in: "party",
                 where: "dojoPartyId",
@@ -27,8 +27,7 @@ extension DemoPOS {
             var reservationID: String?
             if let requested = request.reservationID {
                 let exists = try Bool.fetchOne(
-                    db,
-                    sql: "SELECT EXISTS (SELECT 1 FROM reservation WHERE id = ?)",
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM reservation WHERE id = ?)"),
                     arguments: [requested]
                 )
                 guard exists == true else {
@@ -37,8 +36,7 @@ extension DemoPOS {
                 reservationID = requested
             } else if let dojoReservationID = request.dojoReservationID {
                 reservationID = try String.fetchOne(
-                    db,
-                    sql: "SELECT id FROM reservation WHERE dojoReservationId = ?",
+                    db.cachedStatement(sql: "SELECT id FROM reservation WHERE dojoReservationId = ?"),
                     arguments: [dojoReservationID]
                 )
             }
@@ -72,14 +70,16 @@ extension DemoPOS {
     /// Replaces every field the request carries; absent optional fields are cleared and the reservation link set
     /// at creation is kept.
     public func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
-        let party = try await database.write { db -> Party in
+        let party = try await self.write { db -> Party in
             guard
-                let current = try Row.fetchOne(db, sql: "SELECT * FROM party WHERE id = ?", arguments: [request.id])
+                let current = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM party WHERE id = ?"),
+                    arguments: [request.id]
+                )
             else { throw Self.noParty(request.id) }
             try Records.requireTables(request.tableIDs, in: db)
             if let other = try String.fetchOne(
-                db,
-                sql: "SELECT id FROM party WHERE dojoPartyId = ? AND id != ?",
+                db.cachedStatement(sql: "SELECT id FROM party WHERE dojoPartyId = ? AND id != ?"),
                 arguments: [request.dojoPartyID, request.id]
             ) {
                 throw AdapterError.conflict(
@@ -100,18 +100,18 @@ extension DemoPOS {
                 reservationID: current["reservationId"],
                 deposit: request.deposit
             )
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE party SET dojoPartyId = ?, name = ?, covers = ?, tableIds = ?, status = ?, startTime = ?,
                         expectedEndTime = ?, endTime = ?, hostNotes = ?, guestRequests = ?, deposit = ?
                     WHERE id = ?
-                    """,
-                arguments: [
-                    request.dojoPartyID, party.name, party.covers, Records.encodeList(party.tableIDs), party.status,
-                    party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
-                    party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
-                    party.deposit?.jsonValue.serialized(), request.id,
-                ]
+                    """
+            ).execute(arguments: [
+                request.dojoPartyID, party.name, party.covers, Records.encodeList(party.tableIDs), party.status,
+                party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
+                party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
+                party.deposit?.jsonValue.serialized(), request.id,
+            ]
             )
             return party
         }
@@ -124,7 +124,7 @@ extension DemoPOS {
 
     /// Deletes a party.
     public func deleteParty(_ request: DeletePartyByIDRequest, context: RequestContext) async throws {
-        try await database.write { db in
+        try await self.write { db in
             try Records.delete(from: "party", id: request.partyID, in: db, orElse: Self.noParty(request.partyID))
         }
         logger.info("party deleted", metadata: ["pos.party_id": .quoted(request.partyID)])

@@ -10,7 +10,7 @@ extension DemoPOS {
         _ request: CreateReservationRequest,
         context: RequestContext
     ) async throws -> Reservation {
-        let (reservation, created) = try await database.write { db -> (Reservation, Bool) in
+        let (reservation, created) = try await self.write { db -> (Reservation, Bool) in
             let dojoID = request.dojoReservationID
             if let existing = try Records.find(
                 in: "reservation",
@@ -32,17 +32,17 @@ extension DemoPOS {
                 hostNotes: request.hostNotes,
                 guestRequests: request.guestRequests
             )
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO reservation (id, dojoReservationId, name, covers, startTime, endTime, tableIds,
                         hostNotes, guestRequests)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    reservation.id, request.dojoReservationID, reservation.name, reservation.covers,
-                    reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
-                    Records.encodeList(reservation.tableIDs), reservation.hostNotes, reservation.guestRequests,
-                ]
+                    """
+            ).execute(arguments: [
+                reservation.id, request.dojoReservationID, reservation.name, reservation.covers,
+                reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
+                Records.encodeList(reservation.tableIDs), reservation.hostNotes, reservation.guestRequests,
+            ]
             )
             return (reservation, true)
         }
@@ -61,7 +61,7 @@ extension DemoPOS {
         _ request: UpdateReservationRequest,
         context: RequestContext
     ) async throws -> Reservation {
-        let reservation = try await database.write { db -> Reservation in
+        let reservation = try await self.write { db -> Reservation in
             try Records.requireTables(request.tableIDs, in: db)
             let reservation = Reservation(
                 id: request.id,
@@ -74,8 +74,7 @@ extension DemoPOS {
                 guestRequests: request.guestRequests
             )
             if let other = try String.fetchOne(
-                db,
-                sql: "SELECT id FROM reservation WHERE dojoReservationId = ? AND id != ?",
+                db.cachedStatement(sql: "SELECT id FROM reservation WHERE dojoReservationId = ? AND id != ?"),
                 arguments: [request.dojoReservationID, request.id]
             ) {
                 throw AdapterError.conflict(
@@ -83,18 +82,18 @@ extension DemoPOS {
                         + Records.quoted(other)
                 )
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE reservation SET dojoReservationId = ?, name = ?, covers = ?, startTime = ?, endTime = ?,
                         tableIds = ?, hostNotes = ?, guestRequests = ?
                     WHERE id = ?
-                    """,
-                arguments: [
-                    request.dojoReservationID, reservation.name, reservation.covers,
-                    reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
-                    Records.encodeList(reservation.tableIDs), reservation.hostNotes, reservation.guestRequests,
-                    request.id,
-                ]
+                    """
+            ).execute(arguments: [
+                request.dojoReservationID, reservation.name, reservation.covers,
+                reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
+                Records.encodeList(reservation.tableIDs), reservation.hostNotes, reservation.guestRequests,
+                request.id,
+            ]
             )
             guard db.changesCount == 1 else { throw Self.noReservation(request.id) }
             return reservation
@@ -105,7 +104,7 @@ extension DemoPOS {
 
     /// Deletes a reservation; parties seated from it keep their link.
     public func deleteReservation(_ request: DeleteReservationByIDRequest, context: RequestContext) async throws {
-        try await database.write { db in
+        try await self.write { db in
             try Records.delete(
                 from: "reservation",
                 id: request.reservationID,

@@ -26,7 +26,7 @@ extension DemoPOS {
     /// Lists every area.
     public func listAreas(_ request: ListAreasRequest, context: RequestContext) async throws -> [Area] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM area ORDER BY position").map(Records.area)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM area ORDER BY position")).map(Records.area)
         }
     }
 
@@ -63,15 +63,16 @@ extension DemoPOS {
 
     /// Records a Dojo event once per event id; a repeat (Dojo delivers at least once) only counts it.
     public func handleEvent(_ request: HandleEventRequest, context: RequestContext) async throws {
-        let count = try await database.write { db -> Int64 in
+        let count = try await self.write { db -> Int64 in
             try Int64.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO dojoEvent (id, event, accountId, paymentIntentId, paymentStatus, captureMode, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET receivedCount = receivedCount + 1
-                    RETURNING receivedCount
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO dojoEvent (id, event, accountId, paymentIntentId, paymentStatus, captureMode, createdAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET receivedCount = receivedCount + 1
+                        RETURNING receivedCount
+                        """
+                ),
                 arguments: [
                     request.id, request.event.rawValue, request.accountID, request.data.paymentIntentID,
                     request.data.paymentStatus.rawValue, request.data.captureMode.rawValue,

@@ -3,6 +3,7 @@ public import DojoProtocol
 import Foundation
 import GRDB
 public import Logging
+import Synchronization
 
 /// The built-in demo POS: a small restaurant held in one SQLite file, implementing every capability.
 ///
@@ -44,6 +45,8 @@ public final class DemoPOS: POSAdapter {
 
     let database: DatabasePool
     let logger: Logger
+    /// Held while a write runs on its caller's thread (see ``write(_:)``).
+    private let inlineWrite = Mutex(false)
 
     /// Opens (creating and seeding if needed) the demo POS database at `path`.
     ///
@@ -64,6 +67,28 @@ public final class DemoPOS: POSAdapter {
 
     /// The path of the database file.
     public var path: String { database.path }
+
+    /// One write transaction on the pool's single writer connection (statements inside are cached: prepared once
+    /// per connection, not per call).
+    ///
+    /// When no other write is running, it runs on the caller's thread: the caller awaits the commit anyway, and
+    /// GRDB's asynchronous write hops to the writer queue and back (two thread wake-ups per request, more than the
+    /// SQLite work of an update; Docs/performance.md). The try-lock means at most one cooperative thread is ever
+    /// blocked on a commit; concurrent writers take the asynchronous path and queue on the writer.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let inline = self.inlineWrite.withLock { busy in
+            defer { busy = true }
+            return !busy
+        }
+        guard inline else { return try await self.database.write(body) }
+        defer { self.inlineWrite.withLock { $0 = false } }
+        return try self.writeBlocking(body)
+    }
+
+    /// GRDB's blocking write (a synchronous context picks the synchronous overload).
+    private func writeBlocking<T>(_ body: (Database) throws -> T) throws -> T {
+        try self.database.write(body)
+    }
 }
 
 // MARK: - Snapshot

@@ -11,8 +11,7 @@ enum Records {
     static func nextID(_ kind: String, in db: Database) throws -> String {
         guard
             let number = try Int64.fetchOne(
-                db,
-                sql: "UPDATE idSequence SET next = next + 1 WHERE name = ? RETURNING next - 1",
+                db.cachedStatement(sql: "UPDATE idSequence SET next = next + 1 WHERE name = ? RETURNING next - 1"),
                 arguments: [kind]
             )
         else {
@@ -111,38 +110,38 @@ enum Records {
     // MARK: - Writes
 
     static func insertParty(_ party: Party, dojoPartyID: String?, in db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO party (id, dojoPartyId, reservationId, name, covers, tableIds, status, startTime,
                     expectedEndTime, endTime, hostNotes, guestRequests, deposit)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                party.id, dojoPartyID, party.reservationID, party.name, party.covers, encodeList(party.tableIDs),
-                party.status, party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
-                party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
-                party.deposit?.jsonValue.serialized(),
-            ]
+                """
+        ).execute(arguments: [
+            party.id, dojoPartyID, party.reservationID, party.name, party.covers, encodeList(party.tableIDs),
+            party.status, party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
+            party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
+            party.deposit?.jsonValue.serialized(),
+        ]
         )
     }
 
     static func insertOrder(_ order: Order, in db: Database) throws {
         let dineIn = order.details.dineIn
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO posOrder (id, tableId, waiterId, partyId, reservationId, payable, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                order.id, dineIn?.tableID, dineIn?.waiterID, dineIn?.partyID, dineIn?.reservationID,
-                order.payable ?? false, order.jsonValue.serialized(),
-            ]
+                """
+        ).execute(arguments: [
+            order.id, dineIn?.tableID, dineIn?.waiterID, dineIn?.partyID, dineIn?.reservationID,
+            order.payable ?? false, order.jsonValue.serialized(),
+        ]
         )
     }
 
     /// Deletes the row of `table` whose `id` is `id`, or throws `missing`.
     static func delete(from table: String, id: String, in db: Database, orElse missing: AdapterError) throws {
-        try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE id = ?").execute(arguments: [id])
         guard db.changesCount == 1 else { throw missing }
     }
 
@@ -154,7 +153,9 @@ enum Records {
         _ db: Database,
         _ convert: (Row) throws -> Entity
     ) throws -> Entity? {
-        try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(column) = ?", arguments: [value]).map(convert)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(column) = ?"), arguments: [value]).map(
+            convert
+        )
     }
 
     /// The entity in the row of `table` whose `id` is `id`, or throws `missing`.
@@ -175,8 +176,7 @@ enum Records {
     static func requireTables(_ tableIDs: [String], in db: Database) throws {
         let known = try Set(
             String.fetchAll(
-                db,
-                sql: "SELECT id FROM diningTable WHERE id IN (SELECT value FROM json_each(?))",
+                db.cachedStatement(sql: "SELECT id FROM diningTable WHERE id IN (SELECT value FROM json_each(?))"),
                 arguments: [encodeList(tableIDs)]
             )
         )

@@ -8,6 +8,8 @@ struct DojoBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dojo-bench",
         abstract: "Benchmarks for dojo-agent, each against a baseline measured in the same run.",
-        subcommands: [TransportBench.self, SessionBench.self, OutboxBenchmark.self]
+        subcommands: [
+            TransportBench.self, SessionBench.self, SessionTarget.self, OutboxBenchmark.self, IdleMemoryBench.self,
+        ]
     )
 }

@@ -9,18 +9,25 @@ import Logging
 import ServiceLifecycle
 import Transport
 
-/// `dojo-bench session`: Dojo → POS request handling through the real transport, against the raw transport echo
-/// measured in the same run.
+/// `dojo-bench session`: Dojo → POS request handling through the real transport, against baselines measured in
+/// the same run.
 ///
-/// A Hummingbird peer plays Dojo. Baseline: it sends frames to a bare transport client that echoes them back.
-/// Then the same frames, as `UpdatePartyV1` requests, go to a real `Agent` (dispatcher, entity ordering, replay
-/// cache, idempotency store) serving an in-memory adapter, and to the built-in demo POS (SQLite). Two measures:
-/// - **pipelined**: `count` requests with `window` in flight; requests/s and latency percentiles;
-/// - **paced**: `rate` requests/s for `seconds`; latency percentiles, and what the agent adds over the echo.
+/// A Hummingbird peer in this process plays Dojo and drives the load. The measured target runs in a child process
+/// (`dojo-bench session-target`), so its CPU time and context switches (its own `getrusage`, every thread) are
+/// the target's alone, not the load generator's. Targets, each on a fresh connection:
+/// - **raw transport echo** (baseline): a bare transport client echoing every frame;
+/// - **agent + in-memory adapter**: a real `Agent` (dispatcher, entity ordering, replay cache) over a dictionary;
+/// - **agent + demo POS**: the same agent over the built-in demo POS (SQLite, one write transaction per update).
+/// A second baseline, **raw SQLite prepared update**, runs in this process: one cached `UPDATE` of the demo POS's
+/// party row per transaction, on a copy of the demo POS's file.
+///
+/// Each target gets a warm-up, a **pipelined** run (`count` requests, `window` in flight) and a **paced** run
+/// (`rate` requests/s for `seconds`), every request with an id never used before (so none is answered from the
+/// replay cache), and the bench checks that the adapter saw every one.
 struct SessionBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
-        abstract: "Pipelined UpdatePartyV1 through the agent vs the raw transport echo (ratios in the same run)."
+        abstract: "UpdatePartyV1 through the agent vs the raw transport echo and raw SQLite (ratios in the same run)."
     )
 
     @Option(help: "Requests in the pipelined run.") var count = 20_000
@@ -28,80 +35,120 @@ struct SessionBench: AsyncParsableCommand {
     @Option(help: "Requests per second in the paced run.") var rate = 1000
     @Option(help: "Seconds of the paced run.") var seconds = 5
     @Option(help: "Entities (parties) the requests are spread over.") var parties = 256
+    @Option(help: "Rows in the raw SQLite baseline.") var sqliteRows = 20_000
     @Flag(help: "Skip the demo POS (SQLite) target.") var skipDemo = false
 
     func run() async throws {
         var logger = Logger(label: "dojo.bench")
         logger.logLevel = .critical
-        let total = max(self.count, self.rate * self.seconds)
-        let frames = Self.updateFrames(count: total, partyIDs: (0..<self.parties).map { "party-\($0)" })
         print(
-            "session bench: \(self.count) pipelined (window \(self.window)), \(self.rate)/s paced for \(self.seconds) s"
+            "session bench: \(self.count) pipelined (window \(self.window)), \(self.rate)/s paced for \(self.seconds) s,"
+                + " \(self.parties) parties; \(MachineState.read())"
         )
-        var rows: [(String, Measurement, Measurement)] = []
-
-        let echo = try await Self.withEchoTarget(logger: logger) { connection in
-            try await self.measure(connection, frames: frames)
-        }
-        rows.append(("raw transport echo (baseline)", echo.pipelined, echo.paced))
-
-        let memory = try await Self.withAgentTarget(adapter: InMemoryParties(count: self.parties), logger: logger) {
-            connection in
-            try await self.measure(connection, frames: frames)
-        }
-        rows.append(("agent + in-memory adapter", memory.pipelined, memory.paced))
-
+        var rows: [(String, TargetResult)] = []
+        let echo = try await self.measure(.echo, logger: logger)
+        rows.append(("raw transport echo (baseline)", echo))
+        let memory = try await self.measure(.memory, logger: logger)
+        rows.append(("agent + in-memory adapter", memory))
+        var sqlite: Double?
         if !self.skipDemo {
-            let demo = try await Self.withAgentTarget(adapter: nil, logger: logger) { connection in
-                let partyIDs = try await Self.createParties(connection, count: self.parties)
-                return try await self.measure(connection, frames: Self.updateFrames(count: total, partyIDs: partyIDs))
-            }
-            rows.append(("agent + demo POS (SQLite)", demo.pipelined, demo.paced))
+            sqlite = try await SQLiteBaseline.cpuPerRow(rows: self.sqliteRows)
+            rows.append(("agent + demo POS (SQLite)", try await self.measure(.demo, logger: logger)))
         }
 
         print("")
         print(
-            "target                          pipelined req/s  vs echo   p50 ms  p99 ms | paced p50 ms  p99 ms  +p99 vs echo"
+            "target                          pipelined req/s  CPU µs/req  ctx sw/req | paced p50 ms  p99 ms  +p99 vs echo"
+                + "  CPU µs/req"
         )
-        for (name, pipelined, paced) in rows {
-            let ratio = pipelined.throughput / echo.pipelined.throughput
-            let added = paced.p99 - echo.paced.p99
+        for (name, result) in rows {
+            let (pipelined, paced) = (result.pipelined, result.paced)
             print(
                 "\(name.padding(toLength: 31, withPad: " ", startingAt: 0))"
-                    + " \(format(pipelined.throughput, 0, width: 15))  \(format(ratio * 100, 0, width: 6))%"
-                    + "  \(format(pipelined.p50, 2, width: 6))  \(format(pipelined.p99, 2, width: 6))"
+                    + " \(format(pipelined.throughput, 0, width: 15))  \(format(pipelined.cpuPerRequest, 1, width: 10))"
+                    + "  \(format(pipelined.switchesPerRequest, 2, width: 10))"
                     + " | \(format(paced.p50, 2, width: 12))  \(format(paced.p99, 2, width: 6))"
-                    + "  \(format(added, 2, width: 12))"
+                    + "  \(format(paced.p99 - echo.paced.p99, 2, width: 12))"
+                    + "  \(format(paced.cpuPerRequest, 1, width: 10))"
             )
         }
+        let echoCPU = echo.pipelined.cpuPerRequest
+        print("")
+        print("baselines: raw echo \(format(echoCPU, 1, width: 0)) µs CPU/message (pipelined)", terminator: "")
+        if let sqlite {
+            print("; raw SQLite prepared update \(format(sqlite, 1, width: 0)) µs CPU/row")
+        } else {
+            print("")
+        }
+        print(
+            "in-memory: \(format(memory.pipelined.cpuPerRequest / echoCPU, 2, width: 0)) × echo CPU (goal ≤ 2),"
+                + " \(format(memory.pipelined.switchesPerRequest, 2, width: 0)) context switches/request (goal ≤ 1),"
+                + " paced +p99 \(format(memory.paced.p99 - echo.paced.p99, 2, width: 0)) ms (goal < 0.5)"
+        )
+        if let sqlite, let demo = rows.last?.1, !self.skipDemo {
+            print(
+                "demo POS:  \(format(demo.pipelined.cpuPerRequest / (echoCPU + sqlite), 2, width: 0)) × (echo + SQLite row)"
+                    + " CPU (goal ≤ 1.5), \(format(demo.pipelined.switchesPerRequest, 2, width: 0)) context"
+                    + " switches/request (goal ≤ 1), paced +p99 \(format(demo.paced.p99 - echo.paced.p99, 2, width: 0)) ms"
+                    + " (goal < 0.5)"
+            )
+        }
+        print("machine after: \(MachineState.read())")
     }
 
     struct Measurement {
         var throughput: Double
         var p50: Double
         var p99: Double
+        /// The target's CPU time (user + system, every thread) per request, in µs.
+        var cpuPerRequest = 0.0
+        /// The target's context switches (voluntary + involuntary, every thread) per request.
+        var switchesPerRequest = 0.0
     }
 
-    /// Runs the pipelined and the paced measurement over one peer connection.
-    private func measure(
-        _ connection: PeerConnection,
-        frames: [(id: String, text: String)]
-    ) async throws -> (pipelined: Measurement, paced: Measurement) {
-        // Warm up (first-use costs: metadata, SQLite pages, lws buffers).
-        _ = try await Self.drive(connection, frames: Array(frames.prefix(500)), window: self.window, interval: nil)
-        let pipelined = try await Self.drive(
-            connection,
-            frames: Array(frames.prefix(self.count)),
-            window: self.window,
-            interval: nil
-        )
-        let paced = try await Self.drive(
-            connection,
-            frames: Array(frames.prefix(self.rate * self.seconds)),
-            window: Int.max,
-            interval: .nanoseconds(1_000_000_000 / self.rate)
-        )
-        return (pipelined, paced)
+    struct TargetResult {
+        var pipelined: Measurement
+        var paced: Measurement
+    }
+
+    /// Starts `kind` in a child process against a fresh peer and runs warm-up, pipelined and paced loads, each
+    /// with fresh request ids, reading the child's usage around each timed run.
+    private func measure(_ kind: SessionTarget.Kind, logger: Logger) async throws -> TargetResult {
+        var peerConfiguration = WebSocketPeer.Configuration()
+        peerConfiguration.logger = logger
+        return try await WebSocketPeer.withPeer(configuration: peerConfiguration) { peer in
+            let child = try TargetProcess(
+                kind: kind,
+                url: peer.url(path: "/epos"),
+                parties: self.parties
+            )
+            defer { child.stop() }
+            guard let connection = await peer.nextConnection() else {
+                throw ValidationError("the \(kind) target did not connect")
+            }
+            let partyIDs =
+                kind == .demo
+                ? try await Self.createParties(connection, count: self.parties)
+                : (0..<self.parties).map { "party-\($0)" }
+            let frames: (String, Int) -> [(id: String, text: String)] = { prefix, count in
+                Self.updateFrames(prefix: prefix, count: count, partyIDs: partyIDs)
+            }
+            _ = try await Self.drive(connection, frames: frames("w", 500), window: self.window, interval: nil)
+            let pipelined = try await child.measured(requests: self.count) {
+                try await Self.drive(connection, frames: frames("p", self.count), window: self.window, interval: nil)
+            }
+            let pacedCount = self.rate * self.seconds
+            let paced = try await child.measured(requests: pacedCount) {
+                try await Self.drive(
+                    connection,
+                    frames: frames("q", pacedCount),
+                    window: Int.max,
+                    interval: .nanoseconds(1_000_000_000 / self.rate)
+                )
+            }
+            await connection.drop()
+            return TargetResult(pipelined: pipelined, paced: paced)
+        }
     }
 
     /// Sends `frames` (at most `window` unanswered, or one per `interval`) and times each reply by its id.
@@ -128,6 +175,8 @@ struct SessionBench: AsyncParsableCommand {
                     guard let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else {
                         throw ValidationError("unexpected reply \(text.prefix(80))")
                     }
+                    // Every answer must be a success: an error reply would be a cheaper path than the one measured.
+                    if text.contains("\"error\":{") { throw ValidationError("error reply \(text.prefix(200))") }
                     latencies.append(
                         Double((clock.now - sent).components.attoseconds) / 1e15
                             + Double((clock.now - sent).components.seconds) * 1000
@@ -166,8 +215,9 @@ struct SessionBench: AsyncParsableCommand {
         return String(rest[..<(rest.firstIndex(of: "\"") ?? rest.endIndex)])
     }
 
-    static func updateFrames(count: Int, partyIDs: [String]) -> [(id: String, text: String)] {
-        (0..<count).map { index in Self.updateParty(id: "b\(index)", party: partyIDs[index % partyIDs.count]) }
+    /// `count` update requests with ids `<prefix><n>` (unique within the run), round-robin over `partyIDs`.
+    static func updateFrames(prefix: String, count: Int, partyIDs: [String]) -> [(id: String, text: String)] {
+        (0..<count).map { index in Self.updateParty(id: "\(prefix)\(index)", party: partyIDs[index % partyIDs.count]) }
     }
 
     static func updateParty(id: String, party: String) -> (id: String, text: String) {
@@ -214,42 +264,6 @@ struct SessionBench: AsyncParsableCommand {
         }
     }
 
-    /// A real agent serving `adapter` (nil: the built-in demo POS on a fresh SQLite file).
-    static func withAgentTarget<Result: Sendable>(
-        adapter: (any POSAdapter)?,
-        logger: Logger,
-        _ body: (PeerConnection) async throws -> Result
-    ) async throws -> Result {
-        var peerConfiguration = WebSocketPeer.Configuration()
-        peerConfiguration.logger = logger
-        return try await WebSocketPeer.withPeer(configuration: peerConfiguration) { peer in
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("dojo-bench-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: state) }
-            var configuration = AgentConfiguration()
-            configuration.dojo.webSocketURL = peer.url(path: "/epos")
-            configuration.dojo.apiKey = Secret("sk_sandbox_bench")
-            configuration.dojo.softwareHouseID = "bench"
-            configuration.dojo.registerCapabilities = false
-            configuration.stateDirectory = state
-            configuration.session.maxInFlight = 64
-            // No adapter: the demo POS, as `dojo-agent run` builds it for `[adapter] kind = "demo"`.
-            let agent = try Agent(configuration: configuration, logger: logger) { _ in
-                try adapter ?? DemoPOS(path: configuration.demoDatabasePath, logger: logger)
-            }
-            let group = ServiceGroup(services: [agent], logger: logger)
-            return try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                guard let connection = await peer.nextConnection() else {
-                    throw ValidationError("agent did not connect")
-                }
-                let result = try await body(connection)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            }
-        }
-    }
-
     /// The demo POS assigns its own party ids: create the parties first, as Dojo would, and collect the ids.
     static func createParties(_ connection: PeerConnection, count: Int) async throws -> [String] {
         var ids: [String] = []
@@ -266,46 +280,6 @@ struct SessionBench: AsyncParsableCommand {
             ids.append(id)
         }
         return ids
-    }
-}
-
-/// Parties in a dictionary: the cheapest possible adapter, so the bench measures the agent, not the POS.
-final class InMemoryParties: POSAdapter, @unchecked Sendable {
-    // @unchecked Sendable: `parties` is only touched under `lock`.
-    private let lock = NSLock()
-    private var parties: [String: Party] = [:]
-
-    init(count: Int) {
-        for index in 0..<count {
-            let id = "party-\(index)"
-            self.parties[id] = Party(
-                id: id,
-                tableIDs: ["table-1"],
-                status: "Seated",
-                startTime: Timestamp(millisecondsSince1970: 0)
-            )
-        }
-    }
-
-    var capabilities: Set<Capability> { [.updateParty, .getPartyByID] }
-
-    func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
-        try self.lock.withLock {
-            guard let existing = self.parties[request.id] else { throw AdapterError.notFound("no party \(request.id)") }
-            let updated = Party(
-                id: request.id,
-                name: request.name,
-                covers: request.covers,
-                tableIDs: request.tableIDs,
-                status: request.status,
-                startTime: request.startTime,
-                expectedEndTime: request.expectedEndTime,
-                endTime: request.endTime,
-                reservationID: existing.reservationID
-            )
-            self.parties[request.id] = updated
-            return updated
-        }
     }
 }
 

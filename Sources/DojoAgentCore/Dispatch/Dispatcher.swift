@@ -59,27 +59,33 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         frames: Frames,
         send: @escaping @Sendable (String) async throws -> Void
     ) async throws where Frames.Element == String {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var running = 0
-            for try await frame in frames {
-                let request: Admitted
-                switch self.admit(frame: frame) {
-                case .request(let admitted):
-                    request = admitted
-                case .reply(let reply):
-                    await self.deliver(reply, send: send, logger: self.logger)
-                    continue
-                case .ignore:
-                    continue
+        // One sweeper serves every deadline of this session (no timer per request); it stops with the session.
+        let deadlines = DeadlineQueue(clock: self.clock)
+        try await withThrowingTaskGroup(of: Void.self) { session in
+            session.addTask { await deadlines.run() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                for try await frame in frames {
+                    let request: Admitted
+                    switch self.admit(frame: frame) {
+                    case .request(let admitted):
+                        request = admitted
+                    case .reply(let reply):
+                        await self.deliver(reply, send: send, logger: self.logger)
+                        continue
+                    case .ignore:
+                        continue
+                    }
+                    if running >= self.configuration.maxInFlight {
+                        try await group.next()
+                        running -= 1
+                    }
+                    running += 1
+                    group.addTask { await self.process(request, deadlines: deadlines, send: send) }
                 }
-                if running >= self.configuration.maxInFlight {
-                    try await group.next()
-                    running -= 1
-                }
-                running += 1
-                group.addTask { await self.process(request, send: send) }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            session.cancelAll()
         }
     }
 
@@ -130,7 +136,11 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
-    private func process(_ admitted: Admitted, send: @escaping @Sendable (String) async throws -> Void) async {
+    private func process(
+        _ admitted: Admitted,
+        deadlines: DeadlineQueue<C>,
+        send: @escaping @Sendable (String) async throws -> Void
+    ) async {
         let rpc = admitted.rpc
         var requestLogger = self.logger
         requestLogger[metadataKey: "rpc.id"] = .quoted(rpc.id.text)
@@ -211,82 +221,83 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             let mapped = DojoError.from(error)
             await respond(.failure(mapped.wireError, id: rpc.id, method: rpc.method), "\(mapped.wireError.errorType)")
         case .success(let request):
-            await self.run(request, rpc: rpc, logger: logger, respond: respond, abandon: abandon)
+            await self.run(
+                request,
+                rpc: rpc,
+                logger: logger,
+                deadlines: deadlines,
+                respond: respond,
+                abandon: abandon
+            )
         }
         self.sequencer.finish(ticket)
     }
 
     /// Calls the adapter, racing the deadline. Returns only when the adapter call has returned (so the entity's
-    /// order holds), but answers Dojo at the deadline if the adapter is slower.
+    /// order holds), but answers Dojo at the deadline if the adapter is slower: the session's `DeadlineQueue`
+    /// answers `UnexpectedError` and cancels the call.
     private func run(
         _ request: DojoRequest,
         rpc: RPCRequest,
         logger: Logger,
+        deadlines: DeadlineQueue<C>,
         respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
         abandon: @escaping @Sendable () -> Void
     ) async {
         let context = RequestContext(requestID: rpc.id, request: request)
         let timeout = self.configuration.requestTimeout
         let started = self.clock.now
-        await withTaskGroup(of: CallOutcome?.self) { group in
-            group.addTask {
-                let frame: ResponseFrame
-                let outcome: String
-                do {
-                    let result = try await self.call(request, context: context, logger: logger)
-                    frame = .success(result, id: rpc.id, method: rpc.method)
-                    outcome = "ok"
-                } catch let error where Task.isCancelled || error is CancellationError {
-                    // The agent cancelled the call (the link dropped, the agent is stopping): the adapter did not
-                    // fail, so no "adapter call failed". Left unanswered (abandon logs it), Dojo's retry runs it.
-                    abandon()
-                    return .finished
-                } catch {
-                    let mapped = DojoError.from(error)
-                    if let detail = mapped.localDetail {
-                        logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
-                    }
-                    frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
-                    outcome = "\(mapped.wireError.errorType)"
+        // A task of its own, so that the deadline can cancel the adapter call alone.
+        let call = Task {
+            let frame: ResponseFrame
+            let outcome: String
+            do {
+                let result = try await self.call(request, context: context, logger: logger)
+                frame = .success(result, id: rpc.id, method: rpc.method)
+                outcome = "ok"
+            } catch let error where Task.isCancelled || error is CancellationError {
+                // The agent cancelled the call (the link dropped, the agent is stopping, the deadline passed): the
+                // adapter did not fail, so no "adapter call failed". Left unanswered (abandon logs it), Dojo's retry
+                // runs it.
+                abandon()
+                return
+            } catch {
+                let mapped = DojoError.from(error)
+                if let detail = mapped.localDetail {
+                    logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
                 }
-                await respond(frame, outcome)
-                return .finished
+                frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
+                outcome = "\(mapped.wireError.errorType)"
             }
-            group.addTask {
-                do {
-                    try await self.clock.sleep(for: timeout)
-                    return .deadline
-                } catch {
-                    return nil
-                }
-            }
-            guard let first = await group.next() else { return }
-            if case .deadline = first {
-                logger.warning(
-                    "adapter call is slow: answered Dojo with UnexpectedError at the deadline",
-                    metadata: ["timeout": "\(timeout)"]
-                )
-                await respond(
-                    .failure(
-                        DojoError(
-                            errorType: .unexpectedError,
-                            debugMessage: "the POS did not answer within \(timeout)"
-                        ),
-                        id: rpc.id,
-                        method: rpc.method
-                    ),
-                    "timeout"
-                )
-                // Ask the adapter to stop (cooperative adapters return promptly); the entity stays ordered until
-                // it has returned.
-                group.cancelAll()
-                _ = await group.next()
-                logger.warning(
-                    "slow adapter call finished after the deadline",
-                    metadata: ["duration_ms": "\(milliseconds(started.duration(to: self.clock.now)))"]
-                )
-            }
-            group.cancelAll()
+            await respond(frame, outcome)
+        }
+        let deadline = deadlines.add(deadline: started.advanced(by: timeout)) {
+            logger.warning(
+                "adapter call is slow: answered Dojo with UnexpectedError at the deadline",
+                metadata: ["timeout": "\(timeout)"]
+            )
+            await respond(
+                .failure(
+                    DojoError(errorType: .unexpectedError, debugMessage: "the POS did not answer within \(timeout)"),
+                    id: rpc.id,
+                    method: rpc.method
+                ),
+                "timeout"
+            )
+            // Ask the adapter to stop (cooperative adapters return promptly); the entity stays ordered until it has
+            // returned.
+            call.cancel()
+        }
+        await withTaskCancellationHandler {
+            await call.value
+        } onCancel: {
+            call.cancel()
+        }
+        if !deadlines.remove(deadline) {
+            logger.warning(
+                "slow adapter call finished after the deadline",
+                metadata: ["duration_ms": "\(milliseconds(started.duration(to: self.clock.now)))"]
+            )
         }
     }
 
@@ -390,12 +401,6 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             )
         }
     }
-}
-
-/// Which finished first: the adapter call or the deadline.
-private enum CallOutcome: Sendable {
-    case finished
-    case deadline
 }
 
 /// Set once; `set()` returns true only for the first caller (a request is answered exactly once).

@@ -95,8 +95,14 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                         }
                         return text
                     }
-                    try await self.dispatcher.serve(frames: frames.cancelOnGracefulShutdown()) { frame in
-                        try await connection.send(text: frame)
+                    // On graceful shutdown the reading stops (in-flight requests are still answered). Not
+                    // `cancelOnGracefulShutdown()`: that merges two sequences, a task hand-off per frame.
+                    try await withGracefulShutdownHandler {
+                        try await self.dispatcher.serve(frames: frames) { frame in
+                            try await connection.send(text: frame)
+                        }
+                    } onGracefulShutdown: {
+                        connection.stopReceiving()
                     }
                     // Shutting down, with every in-flight request answered: the agent is going away (1001), not
                     // ending the conversation for good; Dojo may expect it back.

@@ -222,6 +222,12 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
     /// Completed when the service thread has destroyed its context and is about to return.
     var finished: Completion { self.service.finished }
 
+    /// Ends the inbound sequence normally, from any thread: the consumer reads nothing more, while sends and the
+    /// connection stay up.
+    func stopReceiving() {
+        self.inboundContinuation.finish()
+    }
+
     /// Called by the inbound iterator each time the consumer takes a message.
     func messageConsumed() {
         let resume = self.flow.withLock { flow in

@@ -43,6 +43,13 @@ public struct WebSocketConnection: Sendable {
         try await self.loop.send(.text(text))
     }
 
+    /// Ends `inbound` normally (after the messages already handed over), from any task; sends and the connection
+    /// stay up. For a graceful shutdown that answers what it has read, then closes. Costs nothing per message,
+    /// unlike racing each `next()` against a shutdown signal.
+    public func stopReceiving() {
+        self.loop.stopReceiving()
+    }
+
     /// Starts the close handshake with `code` and returns once the connection has ended. Pending sends fail.
     /// - Precondition: `code.isSendable` (1005, 1006 and 1015 may never be sent).
     public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") async {

@@ -1,0 +1,70 @@
+import ArgumentParser
+import DojoSimulator
+import Foundation
+import Logging
+
+/// `dojo-bench rss`: the resident memory of a real `dojo-agent run` (demo POS) idle and connected to a peer
+/// standing in for Dojo, read from `/proc/PID/status` and `/proc/PID/smaps_rollup` after it has settled.
+struct IdleMemoryBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rss",
+        abstract: "Idle resident memory of a connected dojo-agent (demo POS)."
+    )
+
+    @Option(help: "The dojo-agent binary to measure.") var agent = ".build/release/dojo-agent"
+    @Option(help: "Seconds to let it settle after connecting.") var settle = 3
+
+    func run() async throws {
+        var logger = Logger(label: "dojo.bench")
+        logger.logLevel = .critical
+        var peerConfiguration = WebSocketPeer.Configuration()
+        peerConfiguration.logger = logger
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dojo-bench-rss-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await WebSocketPeer.withPeer(configuration: peerConfiguration) { peer in
+            let config = directory.appendingPathComponent("agent.conf").path
+            try """
+            [dojo]
+            ws_url = "\(peer.url(path: "/epos"))"
+            api_base_url = "http://127.0.0.1:9"
+            api_key = "sk_sandbox_bench"
+            software_house_id = "bench"
+            register_capabilities = false
+
+            [agent]
+            state_directory = "\(directory.path)"
+            log_level = "warning"
+
+            [adapter]
+            kind = "demo"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: self.agent)
+            process.arguments = ["run", "--config", config]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            guard let connection = await peer.nextConnection() else {
+                throw ValidationError("the agent did not connect")
+            }
+            try await Task.sleep(for: .seconds(self.settle))
+            let pid = process.processIdentifier
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
+            let pick: (String, [String]) -> String = { text, keys in
+                text.split(separator: "\n").filter { line in keys.contains { line.hasPrefix($0 + ":") } }
+                    .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
+                    .joined(separator: ", ")
+            }
+            print("dojo-agent idle, connected (\(self.agent), \(self.settle) s after connecting):")
+            print("  " + pick(status, ["VmRSS", "RssAnon", "RssFile", "Threads"]))
+            print("  smaps_rollup: " + pick(rollup, ["Rss", "Pss", "Private_Dirty", "Anonymous"]))
+            await connection.drop()
+        }
+    }
+}
