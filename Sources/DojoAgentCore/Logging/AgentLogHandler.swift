@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import Synchronization
+import SystemCalls
 
 /// `agent.log_format`: where and how the agent's log goes (Docs/operations.md, "Logs").
 public enum LogFormat: String, Sendable, CaseIterable {

@@ -2,11 +2,11 @@
 import Glibc
 #endif
 
-/// Every system call the log backends make, in one place: `fstat` (is stderr the journal's stream?), one
+/// Every system call the log backends (DojoAgentCore/Logging) make, behind the gate with the others: `fstat` (is stderr the journal's stream?), one
 /// `AF_UNIX` datagram socket, `sendto` and `close` (journald's native protocol), `write` (a line on stderr).
-enum LogSystemCalls {
+public enum LogSystemCalls {
     /// The device and inode of an open descriptor, as `JOURNAL_STREAM` names them (`<st_dev>:<st_ino>`).
-    static func identity(ofDescriptor descriptor: Int32) -> (device: UInt64, inode: UInt64)? {
+    public static func identity(ofDescriptor descriptor: Int32) -> (device: UInt64, inode: UInt64)? {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
         return (UInt64(info.st_dev), UInt64(info.st_ino))
@@ -14,7 +14,7 @@ enum LogSystemCalls {
 
     /// An unbound, close-on-exec datagram socket for sending to journald, with a one-second send timeout (a
     /// stalled journald makes a send fail over to stderr instead of stopping the agent); nil if none can be made.
-    static func openDatagramSocket() -> Int32? {
+    public static func openDatagramSocket() -> Int32? {
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return nil }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
@@ -22,12 +22,12 @@ enum LogSystemCalls {
         return descriptor
     }
 
-    static func close(_ descriptor: Int32) {
+    public static func close(_ descriptor: Int32) {
         _ = Glibc.close(descriptor)
     }
 
     /// Sends one datagram to the socket at `path`. Returns 0, or the errno that made it fail.
-    static func send(_ bytes: [UInt8], from descriptor: Int32, to path: String) -> Int32 {
+    public static func send(_ bytes: [UInt8], from descriptor: Int32, to path: String) -> Int32 {
         let name = Array(path.utf8)
         var address = sockaddr_un()
         guard !name.isEmpty, name.count < MemoryLayout.size(ofValue: address.sun_path) else { return ENAMETOOLONG }
@@ -59,7 +59,7 @@ enum LogSystemCalls {
 
     /// Writes all of `bytes` to `descriptor` (retrying short writes and EINTR). Returns false on failure.
     @discardableResult
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+    public static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
