@@ -12,16 +12,21 @@ public enum IncomingMessage: Hashable, Sendable {
     /// A frame that cannot be served; answer it with ``InvalidFrame/response`` when it has an id.
     case invalid(InvalidFrame)
 
-    /// Classifies a text frame.
+    /// Classifies a text frame, parsed in place over the string's UTF-8 (the transport validated it once; it is
+    /// not copied back into bytes).
     public init(frame text: String) {
-        self.init(frame: Array(text.utf8))
+        self.init(parsed: Result { () throws(JSONSyntaxError) in try JSONParser.parse(text) })
     }
 
     /// Classifies a text frame given as UTF-8 bytes.
     public init(frame bytes: [UInt8]) {
+        self.init(parsed: Result { () throws(JSONSyntaxError) in try JSONParser.parse(bytes) })
+    }
+
+    private init(parsed: Result<JSONValue, JSONSyntaxError>) {
         let document: JSONValue
         do {
-            document = try JSONParser.parse(bytes)
+            document = try parsed.get()
         } catch {
             // A frame that breaks after its top-level `id` (nesting too deep, a lone surrogate) is still answered.
             let id = error.recovered["id"].flatMap(RequestID.init(json:)).flatMap {

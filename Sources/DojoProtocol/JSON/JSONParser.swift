@@ -22,7 +22,8 @@ struct JSONParser {
         case index(Int)
     }
 
-    private let bytes: [UInt8]
+    /// The input, read in place: a frame's bytes are never copied again to be parsed.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
     /// Where the value being read sits (object keys and array indices), for the lone-surrogate message.
@@ -32,12 +33,26 @@ struct JSONParser {
     private var loneSurrogateCount = 0
     private var recovered: [String: JSONValue] = [:]
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// Parses one JSON value that must fill the whole input (surrounding whitespace allowed).
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try Self.parse(buffer: buffer) }
+    }
+
+    /// Parses a text in place, over its own UTF-8 storage (a native `String`'s: no copy, no transcoding). A frame
+    /// the transport validated as UTF-8 is handed through as it arrived, not turned back into an array first.
+    static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONSyntaxError) in try Self.parse(buffer: buffer) }
+        }.get()
+    }
+
+    /// Parses one JSON value that must fill all of `bytes`, which must stay valid for the call.
+    static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         do {
             return try parser.parseDocument()
@@ -243,7 +258,7 @@ struct JSONParser {
     }
 
     /// The value of an integer lexeme, or `nil` when it overflows `Int64` (it then becomes a `.double`).
-    private static func exactInteger(_ lexeme: ArraySlice<UInt8>) -> Int64? {
+    private static func exactInteger(_ lexeme: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
         var iterator = lexeme.makeIterator()
         var negative = false
         var result: Int64 = 0

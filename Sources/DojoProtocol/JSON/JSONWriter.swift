@@ -106,7 +106,11 @@ extension JSONValue {
     /// - Throws: ``DojoProtocolError`` with code ``DojoProtocolError/Code/invalidJSON`` and a reason that gives
     ///   an offset but never quotes the input.
     public init(parsing text: String) throws(DojoProtocolError) {
-        try self.init(parsing: Array(text.utf8))
+        do {
+            self = try JSONParser.parse(text)
+        } catch {
+            throw DojoProtocolError(code: .invalidJSON, message: error.message)
+        }
     }
 
     /// Parses a complete JSON text given as UTF-8 bytes.
