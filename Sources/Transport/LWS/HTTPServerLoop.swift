@@ -66,15 +66,19 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     public var description: String { self.message }
 }
 
-/// The lws service thread of a ``LocalHTTPServer``. Threading as `HTTPLoop`: only the service thread calls lws,
-/// except `lws_cancel_service` (under `shared`'s lock, context non-nil). Each request's wsi carries its id as opaque
-/// user data; the handler's task hands the answer back as a command, and a wsi closed meanwhile simply has no
-/// entry any more, so its answer is dropped.
-final class HTTPServerLoop: @unchecked Sendable {
-    private struct Shared {
-        var context: OpaquePointer?
-        var answers: [(id: UInt64, response: HTTPServerResponse)] = []
-        var stopping = false
+/// The lws context of a ``LocalHTTPServer`` on its own `LWSServiceThread` (read that type's invariants first: only
+/// the service thread calls lws; other threads reach it by command). Each request's wsi carries its id as opaque user
+/// data; the handler's task hands the answer back as a command, and a wsi closed meanwhile simply has no entry any
+/// more, so its answer is dropped.
+final class HTTPServerLoop: LWSServiceClient, @unchecked Sendable {
+    // @unchecked Sendable: everything mutable is service-thread confined (`exchanges`, `nextID`) or written once
+    // before the thread starts and then only by it (`startContinuation`).
+
+    enum Command {
+        /// The handler's answer to request `id`.
+        case answer(id: UInt64, response: HTTPServerResponse)
+        /// Leave the service loop: close every connection and the listening socket.
+        case shutdown
     }
 
     private final class Exchange {
@@ -87,12 +91,12 @@ final class HTTPServerLoop: @unchecked Sendable {
         init(wsi: OpaquePointer) { self.wsi = wsi }
     }
 
-    let finished = Completion()
+    var finished: Completion { self.service.finished }
+    private let service = LWSServiceThread<Command>(name: "lws-http-server")
     private let handler: LocalHTTPServer.Handler
     private let logger: Logger
     private let host: UnsafeMutablePointer<CChar>
     private let port: Int
-    private let shared = PThreadLock(Shared())
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let protocolName: UnsafeMutablePointer<CChar>
 
@@ -100,7 +104,6 @@ final class HTTPServerLoop: @unchecked Sendable {
     private var startContinuation: CheckedContinuation<Int, any Error>?
     private var exchanges: [UInt64: Exchange] = [:]
     private var nextID: UInt64 = 0
-    private var exitRequested = false
 
     init(host: String, port: Int, handler: @escaping LocalHTTPServer.Handler, logger: Logger) {
         self.host = strdup(host)!
@@ -126,67 +129,52 @@ final class HTTPServerLoop: @unchecked Sendable {
     func start() async throws -> Int {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
             self.startContinuation = continuation  // before the thread starts; then only it touches it
-            let thread = Thread { [self] in self.run() }
-            thread.name = "lws-http-server"
-            thread.start()
+            self.service.start(self)
         }
     }
 
+    /// Stops taking answers and leaves the loop; `finished` completes once the context is destroyed.
     func shutdown() {
-        self.shared.withLock { shared in
-            shared.stopping = true
-            if let context = shared.context { lws_cancel_service(context) }
-        }
+        self.service.refuseCommands()
+        self.service.enqueue(.shutdown, evenIfRefusing: true)
     }
 
     private func answer(_ id: UInt64, _ response: HTTPServerResponse) {
-        self.shared.withLock { shared in
-            guard let context = shared.context, !shared.stopping else { return }
-            shared.answers.append((id, response))
-            lws_cancel_service(context)
-        }
+        self.service.enqueue(.answer(id: id, response: response))  // refused once stopping: dropped
     }
 
-    private func run() {
-        _ = LWSLog.install
-        LWSLog.beginCapture()
-        defer { LWSLog.endCapture() }
+    // MARK: - LWSServiceClient (service thread)
+
+    func makeContext() throws(LWSContextError) -> LWSContext {
         var info = lws_context_creation_info()
         info.port = Int32(clamping: self.port)
         info.iface = UnsafePointer(self.host)
         info.protocols = UnsafePointer(self.protocols)
-        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: this thread holds `self` until return
+        info.user = Unmanaged.passUnretained(self).toOpaque()  // safe: the service thread holds `self` until return
         info.timeout_secs = 10
         info.fd_limit_per_thread = 64
-        let lws: LWSContext
-        do {
-            lws = try LWSContext(&info, tls: nil)
-        } catch {
-            let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
-            let address = "\(String(cString: self.host)):\(self.port)"
-            self.startContinuation?.resume(
-                throwing: HTTPServerError(message: "cannot listen on \(address): \(error.message)\(detail)")
-            )
-            self.startContinuation = nil
-            self.finished.complete()
-            return
-        }
-        let context = lws.context
-        self.shared.withLock { $0.context = context }
-        self.startContinuation?.resume(returning: Int(lws_get_vhost_listen_port(lws.vhost)))
-        self.startContinuation = nil
-
-        while !self.exitRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-        self.shared.withLock { shared in
-            shared.context = nil
-            shared.answers.removeAll()
-        }
-        self.exchanges.removeAll()
-        lws.destroy()
-        self.finished.complete()
+        return try LWSContext(&info, tls: nil)
     }
+
+    func contextFailed(_ error: LWSContextError) {
+        let detail = LWSLog.captured().last.map { " (libwebsockets: \($0))" } ?? ""
+        let address = "\(String(cString: self.host)):\(self.port)"
+        self.startContinuation?.resume(
+            throwing: HTTPServerError(message: "cannot listen on \(address): \(error.message)\(detail)")
+        )
+        self.startContinuation = nil
+    }
+
+    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) {
+        self.startContinuation?.resume(returning: Int(lws_get_vhost_listen_port(vhost)))
+        self.startContinuation = nil
+    }
+
+    func serviceStopping(leftover: [Command]) {
+        self.exchanges.removeAll()
+    }
+
+    func serviceEnded() {}
 
     fileprivate func handle(
         _ wsi: OpaquePointer,
@@ -194,9 +182,10 @@ final class HTTPServerLoop: @unchecked Sendable {
         _ data: UnsafeMutableRawPointer?,
         _ length: Int
     ) -> Int32 {
+        self.service.assertOnServiceThread()
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-            self.drainAnswers()
+            self.drainCommands()
         case LWS_CALLBACK_HTTP:
             self.nextID += 1
             let id = self.nextID
@@ -235,17 +224,17 @@ final class HTTPServerLoop: @unchecked Sendable {
         return 0
     }
 
-    private func drainAnswers() {
-        let (answers, stopping) = self.shared.withLock { shared in
-            defer { shared.answers.removeAll(keepingCapacity: true) }
-            return (shared.answers, shared.stopping)
+    private func drainCommands() {
+        for command in self.service.takeCommands() {
+            switch command {
+            case .answer(let id, let response):
+                guard let exchange = self.exchanges[id] else { continue }  // its connection closed meanwhile
+                exchange.response = response
+                lws_callback_on_writable(exchange.wsi)
+            case .shutdown:
+                self.service.requestExit()
+            }
         }
-        for (id, response) in answers {
-            guard let exchange = self.exchanges[id] else { continue }  // its connection closed meanwhile
-            exchange.response = response
-            lws_callback_on_writable(exchange.wsi)
-        }
-        if stopping { self.exitRequested = true }
     }
 
     private static func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPServerResponse) -> Bool {
