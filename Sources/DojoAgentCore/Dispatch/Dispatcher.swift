@@ -54,9 +54,23 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     /// could not be, because the connection is gone).
     /// - Parameters:
     ///   - frames: the text frames from Dojo, in arrival order.
+    ///   - executor: where the reading, the requests and the adapter calls run: the connection's own service
+    ///     thread (`WebSocketConnection.executor`), so a request is read, served and answered without a hand-off
+    ///     to another thread. Nil: the global concurrent executor.
     ///   - send: writes one response frame; it may throw when the connection has ended.
     func serve<Frames: AsyncSequence>(
         frames: Frames,
+        executor: (any TaskExecutor)? = nil,
+        send: @escaping @Sendable (String) async throws -> Void
+    ) async throws where Frames.Element == String {
+        try await withTaskExecutorPreference(executor) {
+            try await self.serve(frames: frames, preferring: executor, send: send)
+        }
+    }
+
+    private func serve<Frames: AsyncSequence>(
+        frames: Frames,
+        preferring executor: (any TaskExecutor)?,
         send: @escaping @Sendable (String) async throws -> Void
     ) async throws where Frames.Element == String {
         // One sweeper serves every deadline of this session (no timer per request); it stops with the session.
@@ -71,7 +85,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     case .request(let admitted):
                         request = admitted
                     case .reply(let reply):
-                        await self.deliver(reply, send: send, logger: self.logger)
+                        await self.deliver(reply, send: send, logger: RequestLog(base: self.logger))
                         continue
                     case .ignore:
                         continue
@@ -81,7 +95,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                         running -= 1
                     }
                     running += 1
-                    group.addTask { await self.process(request, deadlines: deadlines, send: send) }
+                    group.addTask {
+                        await self.process(request, executor: executor, deadlines: deadlines, send: send)
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -138,14 +154,12 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
     private func process(
         _ admitted: Admitted,
+        executor: (any TaskExecutor)?,
         deadlines: DeadlineQueue<C>,
         send: @escaping @Sendable (String) async throws -> Void
     ) async {
         let rpc = admitted.rpc
-        var requestLogger = self.logger
-        requestLogger[metadataKey: "rpc.id"] = .quoted(rpc.id.text)
-        requestLogger[metadataKey: "rpc.method"] = .quoted(rpc.method)
-        let logger = requestLogger
+        let logger = RequestLog(base: self.logger, id: rpc.id.text, method: rpc.method)
 
         var ticket = admitted.ticket
         lookingUp: while true {
@@ -197,12 +211,11 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
             self.configuration.statistics?.record(method: rpc.method, outcome: outcome, duration: elapsed)
-            let entity = (try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"
             logger.info(
                 "request handled",
                 metadata: [
-                    "entity": .quoted(entity), "outcome": "\(outcome)",
-                    "duration_ms": "\(milliseconds(elapsed))",
+                    "entity": .quoted((try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"),
+                    "outcome": "\(outcome)", "duration_ms": "\(milliseconds(elapsed))",
                 ]
             )
             await self.deliver(encoded, send: send, logger: logger)
@@ -225,6 +238,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 request,
                 rpc: rpc,
                 logger: logger,
+                executor: executor,
                 deadlines: deadlines,
                 respond: respond,
                 abandon: abandon
@@ -239,7 +253,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     private func run(
         _ request: DojoRequest,
         rpc: RPCRequest,
-        logger: Logger,
+        logger: RequestLog,
+        executor: (any TaskExecutor)?,
         deadlines: DeadlineQueue<C>,
         respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
         abandon: @escaping @Sendable () -> Void
@@ -247,8 +262,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         let context = RequestContext(requestID: rpc.id, request: request)
         let timeout = self.configuration.requestTimeout
         let started = self.clock.now
-        // A task of its own, so that the deadline can cancel the adapter call alone.
-        let call = Task {
+        // A task of its own, so that the deadline can cancel the adapter call alone (on the request's executor: an
+        // unstructured task does not inherit the preference).
+        let call = Task(executorPreference: executor) {
             let frame: ResponseFrame
             let outcome: String
             do {
@@ -302,7 +318,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// The adapter call, with the agent's own idempotency for creates and Dojo events.
-    private func call(_ request: DojoRequest, context: RequestContext, logger: Logger) async throws -> DojoResult {
+    private func call(_ request: DojoRequest, context: RequestContext, logger: RequestLog) async throws -> DojoResult {
         switch request {
         case .createReservation(let create):
             return try await self.createOnce(
@@ -358,7 +374,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         dojoID: String,
         request: DojoRequest,
         context: RequestContext,
-        logger: Logger,
+        logger: RequestLog,
         fetch: (String) async throws -> DojoResult?
     ) async throws -> DojoResult {
         if let existing = try await self.store.mapping(kind, dojoID: dojoID) {
@@ -391,7 +407,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         return result
     }
 
-    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: Logger) async {
+    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: RequestLog) async {
         do {
             try await send(frame)
         } catch {

@@ -16,6 +16,8 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     /// "<method> <entity>" for each call, in the order calls *started*.
     let started = AsyncQueue<String>()
     private(set) var calls: [String] = []
+    /// The name of the thread each call started on, in the order of `calls`.
+    private(set) var threadNames: [String] = []
 
     var capabilities: Set<Capability> { Set(Capability.all) }
 
@@ -42,8 +44,10 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     var callCount: Int { self.lock.withLock { self.calls.count } }
 
     private func enter(_ call: String) async throws {
+        let threadName = currentThreadName()
         let (gate, hangs) = self.lock.withLock { () -> (AsyncQueue<Void>?, Bool) in
             self.calls.append(call)
+            self.threadNames.append(threadName)
             let gate = self.gates.first { call.hasPrefix($0.key) }?.value
             return (gate, self.hangForever.contains { call.hasPrefix($0) })
         }
@@ -149,4 +153,9 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
         struct VendorSecret: Error {}
         throw VendorSecret()
     }
+}
+
+/// The name of the calling thread (a synchronous function: `Thread.current` is unavailable in async code).
+private func currentThreadName() -> String {
+    Thread.current.name ?? ""
 }
