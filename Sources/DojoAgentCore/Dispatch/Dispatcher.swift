@@ -75,33 +75,38 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     ) async throws where Frames.Element == String {
         // One sweeper serves every deadline of this session (no timer per request); it stops with the session.
         let deadlines = DeadlineQueue(clock: self.clock)
+        let requests = InFlightRequests(limit: self.configuration.maxInFlight)
         try await withThrowingTaskGroup(of: Void.self) { session in
             session.addTask { await deadlines.run() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var running = 0
-                for try await frame in frames {
-                    let request: Admitted
-                    switch self.admit(frame: frame) {
-                    case .request(let admitted):
-                        request = admitted
-                    case .reply(let reply):
-                        await self.deliver(reply, send: send, logger: RequestLog(base: self.logger))
-                        continue
-                    case .ignore:
-                        continue
+            defer { session.cancelAll() }
+            do {
+                try await withTaskCancellationHandler {
+                    for try await frame in frames {
+                        let request: Admitted
+                        switch self.admit(frame: frame) {
+                        case .request(let admitted):
+                            request = admitted
+                        case .reply(let reply):
+                            await self.deliver(reply, send: send, logger: RequestLog(base: self.logger))
+                            continue
+                        case .ignore:
+                            continue
+                        }
+                        await requests.waitForSlot()
+                        requests.start(executor: executor) { handle in
+                            await self.process(request, handle: handle, deadlines: deadlines, send: send)
+                        }
                     }
-                    if running >= self.configuration.maxInFlight {
-                        try await group.next()
-                        running -= 1
-                    }
-                    running += 1
-                    group.addTask {
-                        await self.process(request, executor: executor, deadlines: deadlines, send: send)
-                    }
+                } onCancel: {
+                    requests.cancelAll()
                 }
-                try await group.waitForAll()
+            } catch {
+                // The frames ended in an error (the connection is gone): nobody can be answered any more.
+                requests.cancelAll()
+                await requests.waitUntilEmpty()
+                throw error
             }
-            session.cancelAll()
+            await requests.waitUntilEmpty()
         }
     }
 
@@ -154,7 +159,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
     private func process(
         _ admitted: Admitted,
-        executor: (any TaskExecutor)?,
+        handle: InFlightRequests.Handle,
         deadlines: DeadlineQueue<C>,
         send: @escaping @Sendable (String) async throws -> Void
     ) async {
@@ -193,20 +198,20 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         }
 
         await ticket.waitForTurn()
-        let answered = AnsweredFlag()
         // The connection ended (or the agent is stopping) before the POS answered: nobody can be answered and there
         // is no true answer to keep, so the id is forgotten and Dojo's retry runs the request again, instead of
         // being replayed an "internal error" for a call that was only interrupted.
         let abandon: @Sendable () -> Void = {
-            guard answered.set() else { return }
+            guard handle.claimAnswer() else { return }
             self.replay.abandon(id: rpc.id.text)
             logger.warning(
                 "request abandoned: the session ended before the POS answered; Dojo's retry will run it again",
                 metadata: ["outcome": "abandoned"]
             )
         }
-        let respond: @Sendable (ResponseFrame, String) async -> Void = { frame, outcome in
-            guard answered.set() else { return }
+        // Returns false when the request had already been answered (the deadline or the call came first).
+        let respond: @Sendable (ResponseFrame, String) async -> Bool = { frame, outcome in
+            guard handle.claimAnswer() else { return false }
             let encoded = frame.encoded()
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
@@ -219,6 +224,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 ]
             )
             await self.deliver(encoded, send: send, logger: logger)
+            return true
         }
 
         switch admitted.decoded {
@@ -232,13 +238,16 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 logger.warning("invalid request from Dojo", metadata: ["reason": .quoted(error.message)])
             }
             let mapped = DojoError.from(error)
-            await respond(.failure(mapped.wireError, id: rpc.id, method: rpc.method), "\(mapped.wireError.errorType)")
+            _ = await respond(
+                .failure(mapped.wireError, id: rpc.id, method: rpc.method),
+                "\(mapped.wireError.errorType)"
+            )
         case .success(let request):
             await self.run(
                 request,
                 rpc: rpc,
                 logger: logger,
-                executor: executor,
+                handle: handle,
                 deadlines: deadlines,
                 respond: respond,
                 abandon: abandon
@@ -249,50 +258,25 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Calls the adapter, racing the deadline. Returns only when the adapter call has returned (so the entity's
     /// order holds), but answers Dojo at the deadline if the adapter is slower: the session's `DeadlineQueue`
-    /// answers `UnexpectedError` and cancels the call.
+    /// answers `UnexpectedError` and cancels the request's task, which the adapter sees as cancellation.
     private func run(
         _ request: DojoRequest,
         rpc: RPCRequest,
         logger: RequestLog,
-        executor: (any TaskExecutor)?,
+        handle: InFlightRequests.Handle,
         deadlines: DeadlineQueue<C>,
-        respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
+        respond: @escaping @Sendable (ResponseFrame, String) async -> Bool,
         abandon: @escaping @Sendable () -> Void
     ) async {
         let context = RequestContext(requestID: rpc.id, request: request)
         let timeout = self.configuration.requestTimeout
         let started = self.clock.now
-        // A task of its own, so that the deadline can cancel the adapter call alone (on the request's executor: an
-        // unstructured task does not inherit the preference).
-        let call = Task(executorPreference: executor) {
-            let frame: ResponseFrame
-            let outcome: String
-            do {
-                let result = try await self.call(request, context: context, logger: logger)
-                frame = .success(result, id: rpc.id, method: rpc.method)
-                outcome = "ok"
-            } catch let error where Task.isCancelled || error is CancellationError {
-                // The agent cancelled the call (the link dropped, the agent is stopping, the deadline passed): the
-                // adapter did not fail, so no "adapter call failed". Left unanswered (abandon logs it), Dojo's retry
-                // runs it.
-                abandon()
-                return
-            } catch {
-                let mapped = DojoError.from(error)
-                if let detail = mapped.localDetail {
-                    logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
-                }
-                frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
-                outcome = "\(mapped.wireError.errorType)"
-            }
-            await respond(frame, outcome)
-        }
         let deadline = deadlines.add(deadline: started.advanced(by: timeout)) {
             logger.warning(
                 "adapter call is slow: answered Dojo with UnexpectedError at the deadline",
                 metadata: ["timeout": "\(timeout)"]
             )
-            await respond(
+            let answered = await respond(
                 .failure(
                     DojoError(errorType: .unexpectedError, debugMessage: "the POS did not answer within \(timeout)"),
                     id: rpc.id,
@@ -301,14 +285,42 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 "timeout"
             )
             // Ask the adapter to stop (cooperative adapters return promptly); the entity stays ordered until it has
-            // returned.
-            call.cancel()
+            // returned. Not when the call answered first: that would cancel the sending of its answer.
+            if answered { handle.cancel() }
         }
-        await withTaskCancellationHandler {
-            await call.value
-        } onCancel: {
-            call.cancel()
+        let frame: ResponseFrame
+        let outcome: String
+        do {
+            let result = try await self.call(request, context: context, logger: logger)
+            frame = .success(result, id: rpc.id, method: rpc.method)
+            outcome = "ok"
+        } catch let error where Task.isCancelled || error is CancellationError {
+            // The agent cancelled the call (the link dropped, the agent is stopping, the deadline passed): the
+            // adapter did not fail, so no "adapter call failed". Left unanswered (abandon logs it), Dojo's retry
+            // runs it.
+            abandon()
+            self.finishDeadline(deadline, in: deadlines, started: started, logger: logger)
+            return
+        } catch {
+            let mapped = DojoError.from(error)
+            if let detail = mapped.localDetail {
+                logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
+            }
+            frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
+            outcome = "\(mapped.wireError.errorType)"
         }
+        // The deadline's entry goes before the answer is sent, so a deadline passing during the send cannot cancel
+        // it (and the answer is claimed first in any case).
+        self.finishDeadline(deadline, in: deadlines, started: started, logger: logger)
+        _ = await respond(frame, outcome)
+    }
+
+    private func finishDeadline(
+        _ deadline: DeadlineQueue<C>.Token,
+        in deadlines: DeadlineQueue<C>,
+        started: C.Instant,
+        logger: RequestLog
+    ) {
         if !deadlines.remove(deadline) {
             logger.warning(
                 "slow adapter call finished after the deadline",
@@ -415,18 +427,6 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 "could not send the response: the connection ended; Dojo will see no answer",
                 metadata: ["error": .quoted(describing: error)]
             )
-        }
-    }
-}
-
-/// Set once; `set()` returns true only for the first caller (a request is answered exactly once).
-private final class AnsweredFlag: Sendable {
-    private let state = PThreadLock(false)
-
-    func set() -> Bool {
-        self.state.withLock { answered in
-            defer { answered = true }
-            return !answered
         }
     }
 }
