@@ -64,7 +64,31 @@ struct IdleMemoryBench: AsyncParsableCommand {
             print("dojo-agent idle, connected (\(self.agent), \(self.settle) s after connecting):")
             print("  " + pick(status, ["VmRSS", "RssAnon", "RssFile", "Threads"]))
             print("  smaps_rollup: " + pick(rollup, ["Rss", "Pss", "Private_Dirty", "Anonymous"]))
+            // Read to the end: `String(contentsOfFile:)` trusts the size of a /proc file (0) and stops early.
+            let smaps = String(
+                decoding: FileHandle(forReadingAtPath: "/proc/\(pid)/smaps")?.readDataToEndOfFile() ?? Data(),
+                as: UTF8.self
+            )
+            print("  by mapping (Rss kB, largest first):")
+            for (name, kB) in Self.rssByMapping(smaps).prefix(12) {
+                print("    \(String(kB).padding(toLength: 7, withPad: " ", startingAt: 0)) \(name)")
+            }
             await connection.drop()
         }
+    }
+
+    /// Sums `Rss` per mapped file (anonymous mappings as `[anon]`, `[heap]`, `[stack]`) from `/proc/PID/smaps`.
+    static func rssByMapping(_ smaps: String) -> [(String, Int)] {
+        var totals: [String: Int] = [:]
+        var current = "[anon]"
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), fields.count >= 5 {
+                current = fields.count >= 6 ? fields[5...].joined(separator: " ") : "[anon]"
+            } else if fields.first == "Rss:", fields.count >= 2, let kB = Int(fields[1]) {
+                totals[current, default: 0] += kB
+            }
+        }
+        return totals.sorted { $0.value > $1.value }
     }
 }
