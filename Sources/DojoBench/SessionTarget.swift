@@ -117,7 +117,7 @@ final class CountingPartyAdapter: POSAdapter {
         self.calls = calls
     }
 
-    var capabilities: Set<Capability> { [.createParty, .updateParty, .getPartyByID] }
+    let capabilities: Set<Capability> = [.createParty, .updateParty, .getPartyByID]
 
     func createParty(_ request: CreatePartyRequest, context: RequestContext) async throws -> Party {
         self.calls.add()
@@ -154,7 +154,7 @@ final class InMemoryParties: POSAdapter {
         }
     }
 
-    var capabilities: Set<Capability> { [.updateParty, .getPartyByID] }
+    let capabilities: Set<Capability> = [.updateParty, .getPartyByID]
 
     func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
         self.calls.add()

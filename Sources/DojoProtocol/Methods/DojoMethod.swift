@@ -43,8 +43,11 @@ public enum DojoMethod: String, CaseIterable, Hashable, Sendable, CustomStringCo
 
     /// The capabilities that make Dojo send this method: one, or two for `HandleEventV1`.
     public var capabilities: [Capability] {
-        Capability.all.filter { $0.method == self }
+        Self.capabilitiesByMethod[self] ?? []
     }
+
+    /// `Capability.all` by method, built once (routing asks for a request's capability on every request).
+    private static let capabilitiesByMethod = Dictionary(grouping: Capability.all, by: \.method)
 
     /// Wire names of Dojo EPOS methods that exist but that this agent does not implement; asked for one, the
     /// agent answers "not supported" rather than "unknown".
