@@ -171,8 +171,10 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         }
         client.serviceStarted(context: lws.context, vhost: lws.vhost)
         while !self.exitRequested {
-            if lws_service(lws.context, 0) < 0 { break }
+            // Jobs first, so none queued on this thread (by `serviceStarted` or the last turn's callbacks, which do
+            // not wake the loop) waits for the next poll to return.
             self.runJobs()
+            if self.exitRequested || lws_service(lws.context, 0) < 0 { break }
         }
         // Invariant 1: the context pointer goes under the lock before the context does.
         let (leftover, jobs): ([Command], [UnownedJob]) = self.shared.withLock { shared in
