@@ -51,6 +51,7 @@ struct SessionBench: AsyncParsableCommand {
         rows.append(("raw echo, global executor", try await self.measure(.echoPool, logger: logger)))
         let memory = try await self.measure(.memory, logger: logger)
         rows.append(("agent + in-memory adapter", memory))
+        rows.append(("  the same, logging at info", try await self.measure(.memory, logInfo: true, logger: logger)))
         var sqlite: Double?
         if !self.skipDemo {
             sqlite = try await SQLiteBaseline.cpuPerRow(rows: self.sqliteRows)
@@ -114,14 +115,16 @@ struct SessionBench: AsyncParsableCommand {
 
     /// Starts `kind` in a child process against a fresh peer and runs warm-up, pipelined and paced loads, each
     /// with fresh request ids, reading the child's usage around each timed run.
-    private func measure(_ kind: SessionTarget.Kind, logger: Logger) async throws -> TargetResult {
+    private func measure(_ kind: SessionTarget.Kind, logInfo: Bool = false, logger: Logger) async throws -> TargetResult
+    {
         var peerConfiguration = WebSocketPeer.Configuration()
         peerConfiguration.logger = logger
         return try await WebSocketPeer.withPeer(configuration: peerConfiguration) { peer in
             let child = try TargetProcess(
                 kind: kind,
                 url: peer.url(path: "/epos"),
-                parties: self.parties
+                parties: self.parties,
+                logInfo: logInfo
             )
             defer { child.stop() }
             guard let connection = await peer.nextConnection() else {

@@ -37,10 +37,20 @@ struct SessionTarget: AsyncParsableCommand {
     @Option(help: "What to run: echo, memory or demo.") var target: Kind
     @Option(help: "The peer's WebSocket URL.") var url: String
     @Option(help: "Parties the in-memory adapter holds.") var parties = 256
+    @Flag(help: "Log at info through the agent's own logfmt backend (on stderr), as `dojo-agent run` does by default.")
+    var logInfo = false
 
     func run() async throws {
-        var logger = Logger(label: "dojo.bench.target")
-        logger.logLevel = .critical
+        let logger =
+            self.logInfo
+            ? Logger(label: "dojo.agent") {
+                AgentLogHandler(label: $0, sink: LineLogSink(format: .logfmt), level: LogLevelControl(.info))
+            }
+            : {
+                var quiet = Logger(label: "dojo.bench.target")
+                quiet.logLevel = .critical
+                return quiet
+            }()
         let calls = CallCounter()
         Self.answerUsageRequests(calls: calls)
         switch self.target {

@@ -21,7 +21,7 @@ final class TargetProcess: @unchecked Sendable {
     private let output = Pipe()
     private var pending: [UInt8] = []
 
-    init(kind: SessionTarget.Kind, url: String, parties: Int) throws {
+    init(kind: SessionTarget.Kind, url: String, parties: Int, logInfo: Bool = false) throws {
         self.kind = kind
         self.process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: self.process.executableURL!.path) {
@@ -30,6 +30,11 @@ final class TargetProcess: @unchecked Sendable {
         self.process.arguments = [
             "session-target", "--target", kind.rawValue, "--url", url, "--parties", "\(parties)",
         ]
+        if logInfo {
+            self.process.arguments?.append("--log-info")
+            // The lines are written (the cost measured) and dropped.
+            self.process.standardError = FileHandle.nullDevice
+        }
         self.process.standardInput = self.input
         self.process.standardOutput = self.output
         try self.process.run()
