@@ -48,6 +48,7 @@ struct SessionBench: AsyncParsableCommand {
         var rows: [(String, TargetResult)] = []
         let echo = try await self.measure(.echo, logger: logger)
         rows.append(("raw transport echo (baseline)", echo))
+        rows.append(("raw echo, global executor", try await self.measure(.echoPool, logger: logger)))
         let memory = try await self.measure(.memory, logger: logger)
         rows.append(("agent + in-memory adapter", memory))
         var sqlite: Double?

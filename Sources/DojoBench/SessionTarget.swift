@@ -24,7 +24,12 @@ struct SessionTarget: AsyncParsableCommand {
     )
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
+        /// Echoes every message from a task on the connection's own thread (`WebSocketConnection.executor`): the
+        /// cheapest use of the transport, and the baseline.
         case echo
+        /// The same echo from a task on the global concurrent executor (a thread hand-off each way), to show what
+        /// the connection's executor saves.
+        case echoPool = "echo-pool"
         case memory
         case demo
     }
@@ -39,13 +44,16 @@ struct SessionTarget: AsyncParsableCommand {
         let calls = CallCounter()
         Self.answerUsageRequests(calls: calls)
         switch self.target {
-        case .echo:
+        case .echo, .echoPool:
             let endpoint = try WebSocketEndpoint(url: self.url)
+            let onConnectionThread = self.target == .echo
             try? await WebSocketClient.withConnection(to: endpoint, configuration: .init(), logger: logger) {
                 connection in
-                for try await message in connection.inbound {
-                    calls.add()
-                    try await connection.send(message)
+                try await withTaskExecutorPreference(onConnectionThread ? connection.executor : nil) {
+                    for try await message in connection.inbound {
+                        calls.add()
+                        try await connection.send(message)
+                    }
                 }
             }
         case .memory, .demo:

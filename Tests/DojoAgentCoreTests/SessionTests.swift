@@ -25,6 +25,20 @@ struct SessionTests {
         }
     }
 
+    @Test func requestsAreServedOnTheConnectionsOwnThread() async throws {
+        let adapter = TestAdapter()
+        try await withAgent(adapter: adapter) { _, dojo in
+            for index in 0..<8 {
+                _ = try await dojo.call(id: "t\(index)", method: "SearchTablesV1")
+            }
+            _ = try await dojo.call(id: "c1", method: "CreateReservationV1", params: reservationParams)
+        }
+        // No hand-off to the global pool between the frame's arrival and the adapter call (issue 11): the
+        // connection's libwebsockets thread runs the request (its name is set by `LWSServiceThread`).
+        #expect(adapter.threadNames.count == 9)
+        #expect(adapter.threadNames.allSatisfy { $0 == "lws-ws" }, "\(adapter.threadNames)")
+    }
+
     @Test func updateNeverOvertakesItsCreate() async throws {
         let adapter = TestAdapter()
         adapter.hold("create-reservation")

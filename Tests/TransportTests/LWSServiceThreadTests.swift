@@ -41,6 +41,57 @@ struct LWSServiceThreadTests {
         #expect(client.received.isEmpty)
     }
 
+    @Test func aTaskPreferringTheServiceThreadRunsOnItAndResumesThereAfterAwaitingElsewhere() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        let serviceThread = try #require(client.serviceThread)
+        let (before, afterSleep, afterDetached) = await withTaskExecutorPreference(client.service) {
+            let before = pthread_equal(pthread_self(), serviceThread) != 0
+            // Resumed by the runtime's timer, off the service thread: the job is handed back with a wake-up.
+            try? await Task.sleep(for: .milliseconds(1))
+            let afterSleep = pthread_equal(pthread_self(), serviceThread) != 0
+            // Resumed from a task on the global executor.
+            await Task.detached { await Task.yield() }.value
+            return (before, afterSleep, pthread_equal(pthread_self(), serviceThread) != 0)
+        }
+        #expect(before && afterSleep && afterDetached)
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+    }
+
+    @Test func jobsQueuedFromTheServiceThreadNeedNoWakeUp() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        let wakesBefore = client.wakes.value
+        let onThread = await withTaskExecutorPreference(client.service) {
+            var onThread = 0
+            for _ in 0..<1000 {
+                // Each yield queues this task's next job from the service thread itself.
+                await Task.yield()
+                if pthread_equal(pthread_self(), client.serviceThread!) != 0 { onThread += 1 }
+            }
+            return onThread
+        }
+        #expect(onThread == 1000)
+        // One wake to hand the task over and a few for this test's own hops; never one per yield.
+        #expect(client.wakes.value - wakesBefore < 20)
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+    }
+
+    @Test func aTaskThatOutlivesTheServiceThreadStillRuns() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        let serviceThread = try #require(client.serviceThread)
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+        let ranElsewhere = await withTaskExecutorPreference(client.service) {
+            await Task.yield()
+            return pthread_equal(pthread_self(), serviceThread) == 0
+        }
+        #expect(ranElsewhere, "no context: jobs go to the global concurrent executor")
+    }
+
     @Test func aRefusingQueueStillTakesTheFinalCommand() async throws {
         let client = RecordingClient()
         try await client.start()
@@ -67,6 +118,10 @@ private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
     var received: [(sender: Int, index: Int)] = []
     var leftover = -1
     var ended = false
+    /// The service thread (set before `start` returns).
+    private(set) var serviceThread: pthread_t?
+    /// `EVENT_WAIT_CANCELLED` callbacks: the loop's wake-ups.
+    let wakes = WakeCounter()
     private let startedLock = PThreadLock<CheckedContinuation<Void, any Error>?>(nil)
     private let protocols: UnsafeMutablePointer<lws_protocols>
     private let name = strdup("dojo-test")!
@@ -105,12 +160,16 @@ private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
     }
 
     func contextFailed(_ error: LWSContextError) { self.resumeStart(.failure(error)) }
-    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) { self.resumeStart(.success(())) }
+    func serviceStarted(context: OpaquePointer, vhost: OpaquePointer) {
+        self.serviceThread = pthread_self()
+        self.resumeStart(.success(()))
+    }
     func serviceStopping(leftover: [Command]) { self.leftover = leftover.count }
     func serviceEnded() { self.ended = true }
 
     func drain() {
         self.service.assertOnServiceThread()
+        self.wakes.add()
         for command in self.service.takeCommands() {
             switch command {
             case .record(let sender, let index): self.received.append((sender, index))
@@ -118,6 +177,12 @@ private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
             }
         }
     }
+}
+
+final class WakeCounter: Sendable {
+    private let count = PThreadLock(0)
+    func add() { self.count.withLock { $0 += 1 } }
+    var value: Int { self.count.withLock { $0 } }
 }
 
 private func recordingCallback(

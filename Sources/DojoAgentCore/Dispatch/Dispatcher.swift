@@ -54,9 +54,23 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     /// could not be, because the connection is gone).
     /// - Parameters:
     ///   - frames: the text frames from Dojo, in arrival order.
+    ///   - executor: where the reading, the requests and the adapter calls run: the connection's own service
+    ///     thread (`WebSocketConnection.executor`), so a request is read, served and answered without a hand-off
+    ///     to another thread. Nil: the global concurrent executor.
     ///   - send: writes one response frame; it may throw when the connection has ended.
     func serve<Frames: AsyncSequence>(
         frames: Frames,
+        executor: (any TaskExecutor)? = nil,
+        send: @escaping @Sendable (String) async throws -> Void
+    ) async throws where Frames.Element == String {
+        try await withTaskExecutorPreference(executor) {
+            try await self.serve(frames: frames, preferring: executor, send: send)
+        }
+    }
+
+    private func serve<Frames: AsyncSequence>(
+        frames: Frames,
+        preferring executor: (any TaskExecutor)?,
         send: @escaping @Sendable (String) async throws -> Void
     ) async throws where Frames.Element == String {
         // One sweeper serves every deadline of this session (no timer per request); it stops with the session.
@@ -81,7 +95,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                         running -= 1
                     }
                     running += 1
-                    group.addTask { await self.process(request, deadlines: deadlines, send: send) }
+                    group.addTask {
+                        await self.process(request, executor: executor, deadlines: deadlines, send: send)
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -138,6 +154,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
     private func process(
         _ admitted: Admitted,
+        executor: (any TaskExecutor)?,
         deadlines: DeadlineQueue<C>,
         send: @escaping @Sendable (String) async throws -> Void
     ) async {
@@ -225,6 +242,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 request,
                 rpc: rpc,
                 logger: logger,
+                executor: executor,
                 deadlines: deadlines,
                 respond: respond,
                 abandon: abandon
@@ -240,6 +258,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         _ request: DojoRequest,
         rpc: RPCRequest,
         logger: Logger,
+        executor: (any TaskExecutor)?,
         deadlines: DeadlineQueue<C>,
         respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
         abandon: @escaping @Sendable () -> Void
@@ -247,8 +266,9 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         let context = RequestContext(requestID: rpc.id, request: request)
         let timeout = self.configuration.requestTimeout
         let started = self.clock.now
-        // A task of its own, so that the deadline can cancel the adapter call alone.
-        let call = Task {
+        // A task of its own, so that the deadline can cancel the adapter call alone (on the request's executor: an
+        // unstructured task does not inherit the preference).
+        let call = Task(executorPreference: executor) {
             let frame: ResponseFrame
             let outcome: String
             do {

@@ -98,7 +98,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     // On graceful shutdown the reading stops (in-flight requests are still answered). Not
                     // `cancelOnGracefulShutdown()`: that merges two sequences, a task hand-off per frame.
                     try await withGracefulShutdownHandler {
-                        try await self.dispatcher.serve(frames: frames) { frame in
+                        try await self.dispatcher.serve(frames: frames, executor: connection.executor) { frame in
                             try await connection.send(text: frame)
                         }
                     } onGracefulShutdown: {

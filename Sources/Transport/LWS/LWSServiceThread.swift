@@ -33,15 +33,31 @@ protocol LWSServiceClient<Command>: AnyObject, Sendable {
 ///    loop asleep in `poll()`, so `requestExit` always wakes the loop itself.
 /// 4. The thread creates the context, services it until `requestExit` (or an lws error), closes the queue,
 ///    destroys the context and completes `finished`. Teardown happens on the thread that owns the context.
-final class LWSServiceThread<Command>: @unchecked Sendable {
+///
+/// It is also a `TaskExecutor`: Swift jobs enqueued on it run on the service thread between two `lws_service`
+/// turns (never inside an lws callback), so a task that prefers it (`withTaskExecutorPreference`) reads a frame,
+/// works and sends its answer without a hand-off to another thread. A job enqueued from the service thread itself
+/// (a continuation resumed in a callback) needs no wake-up: the loop runs it as soon as the turn ends. One enqueued
+/// from elsewhere wakes the loop like a command. While the context does not exist (before it starts, after it is
+/// destroyed) jobs go to the global concurrent executor, so a task that outlives the connection still runs.
+final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `shared` is lock-protected; `thread` is written once, on the service thread, before
-    // any callback runs; `exitRequested` is service-thread confined (checked by `assertOnServiceThread`).
+    // any callback runs; `exitRequested` and `spareJobs` are service-thread confined (checked by
+    // `assertOnServiceThread`).
 
     private struct Shared {
         var context: OpaquePointer?
         var accepting = true
         var commands: [Command] = []
+        /// Swift jobs to run after the current service turn.
+        var jobs: [UnownedJob] = []
+        /// The service thread, while the context exists (for "is the caller the service thread?").
+        var serviceThread: pthread_t?
     }
+
+    /// The most job batches run between two service turns before the loop polls again (with a self-wake, so the
+    /// poll does not sleep): jobs that keep scheduling jobs cannot starve the socket.
+    private static var jobRoundsPerTurn: Int { 64 }
 
     /// Completed when the service thread has destroyed its context and is about to return.
     let finished = Completion()
@@ -49,6 +65,7 @@ final class LWSServiceThread<Command>: @unchecked Sendable {
     private let shared = PThreadLock(Shared())
     private var thread: pthread_t?
     private var exitRequested = false
+    private var spareJobs: [UnownedJob] = []
 
     init(name: String) {
         self.name = name
@@ -76,6 +93,21 @@ final class LWSServiceThread<Command>: @unchecked Sendable {
             if wasEmpty { lws_cancel_service(context) }
             return true
         }
+    }
+
+    /// Runs `job` on the service thread after the current turn (see the type's comment); on the global concurrent
+    /// executor when the context does not exist.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let queued = self.shared.withLock { shared in
+            guard let context = shared.context else { return false }
+            let wasEmpty = shared.jobs.isEmpty
+            shared.jobs.append(job)
+            let onServiceThread = shared.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+            if wasEmpty, !onServiceThread { lws_cancel_service(context) }
+            return true
+        }
+        if !queued { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 
     /// From now on `enqueue` refuses commands (those already queued are still drained).
@@ -129,18 +161,52 @@ final class LWSServiceThread<Command>: @unchecked Sendable {
 
     /// Services `lws` until an exit is requested (or lws fails), then closes the queue.
     private func serve(_ lws: borrowing LWSContext, _ client: some LWSServiceClient<Command>) {
-        self.shared.withLock { $0.context = lws.context }
+        self.shared.withLock {
+            $0.context = lws.context
+            $0.serviceThread = pthread_self()
+        }
         client.serviceStarted(context: lws.context, vhost: lws.vhost)
         while !self.exitRequested {
             if lws_service(lws.context, 0) < 0 { break }
+            self.runJobs()
         }
         // Invariant 1: the context pointer goes under the lock before the context does.
-        let leftover: [Command] = self.shared.withLock { shared in
+        let (leftover, jobs): ([Command], [UnownedJob]) = self.shared.withLock { shared in
             shared.context = nil
+            shared.serviceThread = nil
             shared.accepting = false
-            defer { shared.commands.removeAll() }
-            return shared.commands
+            defer {
+                shared.commands.removeAll()
+                shared.jobs.removeAll()
+            }
+            return (shared.commands, shared.jobs)
         }
+        // From here on `enqueue` sends jobs to the global executor; these were queued before that.
+        for job in jobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         client.serviceStopping(leftover: leftover)
+    }
+
+    /// Runs the jobs queued for the service thread, and those they queue, up to `jobRoundsPerTurn` batches; if
+    /// some are still waiting, wakes the loop so that the next poll returns at once.
+    private func runJobs() {
+        let executor = self.asUnownedTaskExecutor()
+        for _ in 0..<Self.jobRoundsPerTurn {
+            var batch: [UnownedJob] = []
+            swap(&batch, &self.spareJobs)  // reuse the last batch's storage; nothing else references it
+            let empty = self.shared.withLock { shared in
+                swap(&shared.jobs, &batch)
+                return batch.isEmpty
+            }
+            if empty {
+                self.spareJobs = batch
+                return
+            }
+            for job in batch { job.runSynchronously(on: executor) }
+            batch.removeAll(keepingCapacity: true)
+            self.spareJobs = batch
+        }
+        self.shared.withLock { shared in
+            if !shared.jobs.isEmpty, let context = shared.context { lws_cancel_service(context) }
+        }
     }
 }

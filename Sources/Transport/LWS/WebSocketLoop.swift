@@ -222,6 +222,9 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
     /// Completed when the service thread has destroyed its context and is about to return.
     var finished: Completion { self.service.finished }
 
+    /// The service thread as a task executor (`WebSocketConnection.executor`).
+    var executor: any TaskExecutor { self.service }
+
     /// Ends the inbound sequence normally, from any thread: the consumer reads nothing more, while sends and the
     /// connection stay up.
     func stopReceiving() {

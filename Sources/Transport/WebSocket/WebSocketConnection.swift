@@ -20,6 +20,12 @@ public struct WebSocketConnection: Sendable {
     /// The URL this connection is open to (without headers).
     public var endpoint: WebSocketEndpoint { self.loop.endpoint }
 
+    /// Runs Swift jobs on this connection's libwebsockets service thread, between two of its turns. A task that
+    /// prefers it (`withTaskExecutorPreference(connection.executor)`) receives, works and sends without a thread
+    /// hand-off: the cheapest way to serve a connection. Work done there delays the socket's I/O, so it must not
+    /// block (await instead); once the connection has ended, its jobs run on the global concurrent executor.
+    public var executor: any TaskExecutor { self.loop.executor }
+
     /// Sends one message and returns when the socket has accepted all of its bytes.
     ///
     /// Acceptance is not delivery: an application-level reply is the only proof the peer processed it.

@@ -16,6 +16,8 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     /// "<method> <entity>" for each call, in the order calls *started*.
     let started = AsyncQueue<String>()
     private(set) var calls: [String] = []
+    /// The name of the thread each call started on, in the order of `calls`.
+    private(set) var threadNames: [String] = []
 
     var capabilities: Set<Capability> { Set(Capability.all) }
 
@@ -42,8 +44,12 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     var callCount: Int { self.lock.withLock { self.calls.count } }
 
     private func enter(_ call: String) async throws {
+        var name = [CChar](repeating: 0, count: 32)
+        pthread_getname_np(pthread_self(), &name, name.count)
+        let threadName = String(cString: name)
         let (gate, hangs) = self.lock.withLock { () -> (AsyncQueue<Void>?, Bool) in
             self.calls.append(call)
+            self.threadNames.append(threadName)
             let gate = self.gates.first { call.hasPrefix($0.key) }?.value
             return (gate, self.hangForever.contains { call.hasPrefix($0) })
         }
