@@ -71,22 +71,7 @@ extension DemoPOS {
     /// at creation is kept.
     public func updateParty(_ request: UpdatePartyRequest, context: RequestContext) async throws -> Party {
         let party = try await self.write { db -> Party in
-            guard
-                let current = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM party WHERE id = ?"),
-                    arguments: [request.id]
-                )
-            else { throw Self.noParty(request.id) }
-            try Records.requireTables(request.tableIDs, in: db)
-            if let other = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM party WHERE dojoPartyId = ? AND id != ?"),
-                arguments: [request.dojoPartyID, request.id]
-            ) {
-                throw AdapterError.conflict(
-                    "dojoPartyId \(Records.quoted(request.dojoPartyID)) belongs to party \(Records.quoted(other))"
-                )
-            }
-            let party = Party(
+            var party = Party(
                 id: request.id,
                 name: request.name,
                 covers: request.covers,
@@ -97,21 +82,40 @@ extension DemoPOS {
                 endTime: request.endTime,
                 hostNotes: request.hostNotes,
                 guestRequests: request.guestRequests,
-                reservationID: current["reservationId"],
                 deposit: request.deposit
             )
-            try db.cachedStatement(
-                sql: """
-                    UPDATE party SET dojoPartyId = ?, name = ?, covers = ?, tableIds = ?, status = ?, startTime = ?,
-                        expectedEndTime = ?, endTime = ?, hostNotes = ?, guestRequests = ?, deposit = ?
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [
-                request.dojoPartyID, party.name, party.covers, Records.encodeList(party.tableIDs), party.status,
-                party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
-                party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
-                party.deposit?.jsonValue.serialized(), request.id,
-            ]
+            let tableIDs = Records.encodeList(party.tableIDs)
+            // Not found, then an unknown table, then a Dojo id that belongs to another party.
+            let explain = {
+                guard try Records.exists(in: "party", id: request.id, db) else { throw Self.noParty(request.id) }
+                try Records.requireTables(request.tableIDs, in: db)
+                try Records.requireDojoIDFree(
+                    request.dojoPartyID,
+                    column: "dojoPartyId",
+                    in: "party",
+                    except: request.id,
+                    db
+                )
+            }
+            party.reservationID = try Records.guardedUpdate(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE party SET dojoPartyId = ?, name = ?, covers = ?, tableIds = ?, status = ?, startTime = ?,
+                            expectedEndTime = ?, endTime = ?, hostNotes = ?, guestRequests = ?, deposit = ?
+                        WHERE id = ? AND \(Records.tablesKnownCondition)
+                        RETURNING reservationId
+                        """
+                ),
+                arguments: [
+                    request.dojoPartyID, party.name, party.covers, tableIDs, party.status,
+                    party.startTime.millisecondsSince1970, party.expectedEndTime?.millisecondsSince1970,
+                    party.endTime?.millisecondsSince1970, party.hostNotes, party.guestRequests,
+                    party.deposit?.jsonValue.serialized(), request.id, tableIDs,
+                ],
+                in: db,
+                explain: explain,
+                orElse: Self.noParty(request.id),
+                returning: { $0["reservationId"] }
             )
             return party
         }

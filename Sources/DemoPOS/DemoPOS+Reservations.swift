@@ -62,7 +62,6 @@ extension DemoPOS {
         context: RequestContext
     ) async throws -> Reservation {
         let reservation = try await self.write { db -> Reservation in
-            try Records.requireTables(request.tableIDs, in: db)
             let reservation = Reservation(
                 id: request.id,
                 name: request.name,
@@ -73,29 +72,37 @@ extension DemoPOS {
                 hostNotes: request.hostNotes,
                 guestRequests: request.guestRequests
             )
-            if let other = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM reservation WHERE dojoReservationId = ? AND id != ?"),
-                arguments: [request.dojoReservationID, request.id]
-            ) {
-                throw AdapterError.conflict(
-                    "dojoReservationId \(Records.quoted(request.dojoReservationID)) belongs to reservation "
-                        + Records.quoted(other)
+            let tableIDs = Records.encodeList(reservation.tableIDs)
+            // An unknown table, then a Dojo id that belongs to another reservation, then not found.
+            let explain = {
+                try Records.requireTables(request.tableIDs, in: db)
+                try Records.requireDojoIDFree(
+                    request.dojoReservationID,
+                    column: "dojoReservationId",
+                    in: "reservation",
+                    except: request.id,
+                    db
                 )
             }
-            try db.cachedStatement(
-                sql: """
-                    UPDATE reservation SET dojoReservationId = ?, name = ?, covers = ?, startTime = ?, endTime = ?,
-                        tableIds = ?, hostNotes = ?, guestRequests = ?
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [
-                request.dojoReservationID, reservation.name, reservation.covers,
-                reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
-                Records.encodeList(reservation.tableIDs), reservation.hostNotes, reservation.guestRequests,
-                request.id,
-            ]
+            try Records.guardedUpdate(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE reservation SET dojoReservationId = ?, name = ?, covers = ?, startTime = ?, endTime = ?,
+                            tableIds = ?, hostNotes = ?, guestRequests = ?
+                        WHERE id = ? AND \(Records.tablesKnownCondition)
+                        RETURNING id
+                        """
+                ),
+                arguments: [
+                    request.dojoReservationID, reservation.name, reservation.covers,
+                    reservation.startTime.millisecondsSince1970, reservation.endTime.millisecondsSince1970,
+                    tableIDs, reservation.hostNotes, reservation.guestRequests, request.id, tableIDs,
+                ],
+                in: db,
+                explain: explain,
+                orElse: Self.noReservation(request.id),
+                returning: { _ in () }
             )
-            guard db.changesCount == 1 else { throw Self.noReservation(request.id) }
             return reservation
         }
         logger.info("reservation updated", metadata: ["pos.reservation_id": .quoted(reservation.id)])

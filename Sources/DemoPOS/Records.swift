@@ -158,6 +158,30 @@ enum Records {
         )
     }
 
+    /// Refuses a Dojo id (`column` of `table`, e.g. `dojoPartyId` of `party`) held by another row than `id`.
+    static func requireDojoIDFree(
+        _ dojoID: String,
+        column: String,
+        in table: String,
+        except id: String,
+        _ db: Database
+    ) throws {
+        if let other = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM \(table) WHERE \(column) = ? AND id != ?"),
+            arguments: [dojoID, id]
+        ) {
+            throw AdapterError.conflict("\(column) \(quoted(dojoID)) belongs to \(table) \(quoted(other))")
+        }
+    }
+
+    /// Whether `table` has a row whose `id` is `id`.
+    static func exists(in table: String, id: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)"),
+            arguments: [id]
+        ) ?? false
+    }
+
     /// The entity in the row of `table` whose `id` is `id`, or throws `missing`.
     static func fetch<Entity>(
         from table: String,
@@ -171,6 +195,39 @@ enum Records {
     }
 
     // MARK: - Checks
+
+    /// The condition an `UPDATE`'s `WHERE` adds so that it changes nothing when a table id in the JSON list bound
+    /// to its `?` is unknown (the update and its table check in one statement).
+    static var tablesKnownCondition: String {
+        "NOT EXISTS (SELECT 1 FROM json_each(?) WHERE value NOT IN (SELECT id FROM diningTable))"
+    }
+
+    /// Runs an `UPDATE … WHERE id = ? AND <checks> RETURNING …` that does a full-replacement update and its checks
+    /// in one statement: the common case (the row exists, every reference is known, no unique key clashes) costs
+    /// one statement instead of one per check. When it changes no row, or a unique key clashes, `explain` runs the
+    /// checks one by one, in the order the method documents, and throws the error they find (`orElse` if none
+    /// does). The result: the same answers as checking first, one statement for a valid update.
+    static func guardedUpdate<Result>(
+        _ statement: Statement,
+        arguments: StatementArguments,
+        in db: Database,
+        explain: () throws -> Void,
+        orElse missing: AdapterError,
+        returning read: (Row) -> Result
+    ) throws -> Result {
+        let row: Row?
+        do {
+            row = try Row.fetchOne(statement, arguments: arguments)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            try explain()
+            throw error
+        }
+        guard let row else {
+            try explain()
+            throw missing
+        }
+        return read(row)
+    }
 
     /// Refuses table ids the POS does not have, naming the first unknown one in request order.
     static func requireTables(_ tableIDs: [String], in db: Database) throws {

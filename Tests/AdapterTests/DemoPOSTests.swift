@@ -194,6 +194,79 @@ struct DemoPOSTests {
         }
     }
 
+    /// An update is one guarded statement; when it changes nothing, the checks run one by one so the error is
+    /// the one documented first: for a party not found, then an unknown table, then a Dojo id of another party;
+    /// for a reservation an unknown table, then a Dojo id of another reservation, then not found.
+    @Test func failedUpdatesNameTheFirstProblemAndChangeNothing() async throws {
+        try await withDemoPOS { pos, _ in
+            let a = try await pos.createParty(
+                CreatePartyRequest(dojoPartyID: "dp-a", startTime: time(0), tableIDs: ["table-1"]),
+                context: context(.createParty)
+            )
+            _ = try await pos.createParty(
+                CreatePartyRequest(dojoPartyID: "dp-b", startTime: time(0), tableIDs: ["table-2"]),
+                context: context(.createParty)
+            )
+            func updateParty(_ id: String, dojoID: String, tables: [String]) async -> DojoError? {
+                await failure {
+                    _ = try await pos.updateParty(
+                        UpdatePartyRequest(
+                            id: id,
+                            dojoPartyID: dojoID,
+                            startTime: time(5),
+                            status: "Seated",
+                            tableIDs: tables
+                        ),
+                        context: context(.updateParty)
+                    )
+                }.map(wireError)
+            }
+            #expect(await updateParty("party-x", dojoID: "dp-b", tables: ["nope"])?.errorType == .notFound)
+            #expect(
+                await updateParty(a.id, dojoID: "dp-b", tables: ["nope"])
+                    == DojoError(errorType: .invalidRequest, debugMessage: "unknown table id \"nope\"")
+            )
+            let conflict = await updateParty(a.id, dojoID: "dp-b", tables: ["table-1"])
+            #expect(conflict?.errorType == .conflict, "\(String(describing: conflict))")
+            let unchanged = try await pos.getParty(GetPartyByIDRequest(partyID: a.id), context: context(.getParty))
+            #expect(unchanged == a)
+
+            let r = try await pos.createReservation(booking("dr-a"), context: context(.createReservation))
+            _ = try await pos.createReservation(
+                booking("dr-b", tables: ["table-2"]),
+                context: context(.createReservation)
+            )
+            func updateReservation(_ id: String, dojoID: String, tables: [String]) async -> DojoError? {
+                await failure {
+                    _ = try await pos.updateReservation(
+                        UpdateReservationRequest(
+                            id: id,
+                            dojoReservationID: dojoID,
+                            name: "Ana",
+                            covers: 2,
+                            startTime: time(0),
+                            endTime: time(60),
+                            tableIDs: tables
+                        ),
+                        context: context(.updateReservation)
+                    )
+                }.map(wireError)
+            }
+            #expect(
+                await updateReservation("res-x", dojoID: "dr-b", tables: ["nope"])
+                    == DojoError(errorType: .invalidRequest, debugMessage: "unknown table id \"nope\"")
+            )
+            #expect(await updateReservation("res-x", dojoID: "dr-b", tables: ["table-1"])?.errorType == .conflict)
+            #expect(await updateReservation("res-x", dojoID: "dr-x", tables: ["table-1"])?.errorType == .notFound)
+            #expect(await updateReservation(r.id, dojoID: "dr-b", tables: ["table-1"])?.errorType == .conflict)
+            let kept = try await pos.getReservation(
+                GetReservationByIDRequest(reservationID: r.id),
+                context: context(.getReservation)
+            )
+            #expect(kept == r)
+        }
+    }
+
     @Test func deletedEntitiesAreNotFoundAndIdsAreNotReused() async throws {
         try await withDemoPOS { pos, _ in
             let first = try await pos.createReservation(booking("a"), context: context(.createReservation))

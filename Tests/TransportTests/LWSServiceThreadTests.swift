@@ -73,8 +73,9 @@ struct LWSServiceThreadTests {
             return onThread
         }
         #expect(onThread == 1000)
-        // One wake to hand the task over and a few for this test's own hops; never one per yield.
-        #expect(client.wakes.value - wakesBefore < 20)
+        // A wake to hand the task over, and one per `jobRoundsPerTurn` batches (the loop polls the socket in between,
+        // waking itself so that the poll returns at once); never one per yield (1,000).
+        #expect(client.wakes.value - wakesBefore < 100)
         #expect(client.service.enqueue(.stop))
         await client.service.finished.wait()
     }

@@ -85,7 +85,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     case .request(let admitted):
                         request = admitted
                     case .reply(let reply):
-                        await self.deliver(reply, send: send, logger: self.logger)
+                        await self.deliver(reply, send: send, logger: RequestLog(base: self.logger))
                         continue
                     case .ignore:
                         continue
@@ -159,10 +159,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         send: @escaping @Sendable (String) async throws -> Void
     ) async {
         let rpc = admitted.rpc
-        var requestLogger = self.logger
-        requestLogger[metadataKey: "rpc.id"] = .quoted(rpc.id.text)
-        requestLogger[metadataKey: "rpc.method"] = .quoted(rpc.method)
-        let logger = requestLogger
+        let logger = RequestLog(base: self.logger, id: rpc.id.text, method: rpc.method)
 
         var ticket = admitted.ticket
         lookingUp: while true {
@@ -214,12 +211,11 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
             self.configuration.statistics?.record(method: rpc.method, outcome: outcome, duration: elapsed)
-            let entity = (try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"
             logger.info(
                 "request handled",
                 metadata: [
-                    "entity": .quoted(entity), "outcome": "\(outcome)",
-                    "duration_ms": "\(milliseconds(elapsed))",
+                    "entity": .quoted((try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"),
+                    "outcome": "\(outcome)", "duration_ms": "\(milliseconds(elapsed))",
                 ]
             )
             await self.deliver(encoded, send: send, logger: logger)
@@ -257,7 +253,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     private func run(
         _ request: DojoRequest,
         rpc: RPCRequest,
-        logger: Logger,
+        logger: RequestLog,
         executor: (any TaskExecutor)?,
         deadlines: DeadlineQueue<C>,
         respond: @escaping @Sendable (ResponseFrame, String) async -> Void,
@@ -322,7 +318,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// The adapter call, with the agent's own idempotency for creates and Dojo events.
-    private func call(_ request: DojoRequest, context: RequestContext, logger: Logger) async throws -> DojoResult {
+    private func call(_ request: DojoRequest, context: RequestContext, logger: RequestLog) async throws -> DojoResult {
         switch request {
         case .createReservation(let create):
             return try await self.createOnce(
@@ -378,7 +374,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         dojoID: String,
         request: DojoRequest,
         context: RequestContext,
-        logger: Logger,
+        logger: RequestLog,
         fetch: (String) async throws -> DojoResult?
     ) async throws -> DojoResult {
         if let existing = try await self.store.mapping(kind, dojoID: dojoID) {
@@ -411,7 +407,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         return result
     }
 
-    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: Logger) async {
+    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: RequestLog) async {
         do {
             try await send(frame)
         } catch {

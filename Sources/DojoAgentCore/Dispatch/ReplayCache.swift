@@ -19,7 +19,8 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     private enum Entry {
-        case inFlight(method: String, signal: Completion)
+        /// `signal` is made when a repeat first waits for the answer (most requests never repeat).
+        case inFlight(method: String, signal: Completion?)
         case answered(method: String, response: String, at: Instant)
     }
 
@@ -59,14 +60,16 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
         self.state.withLock { state in
             self.prune(&state, now: now)
             switch state.entries[id] {
-            case .inFlight(let seenMethod, let signal) where seenMethod == method:
+            case .inFlight(let seenMethod, let existing) where seenMethod == method:
+                let signal = existing ?? Completion()
+                if existing == nil { state.entries[id] = .inFlight(method: method, signal: signal) }
                 return (.inFlight(signal), false)
             case .answered(let seenMethod, let response, _) where seenMethod == method:
                 return (.answered(response), false)
             case .some:
                 return (.new, true)
             case nil:
-                state.entries[id] = .inFlight(method: method, signal: Completion())
+                state.entries[id] = .inFlight(method: method, signal: nil)
                 return (.new, false)
             }
         }

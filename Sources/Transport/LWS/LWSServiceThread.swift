@@ -74,8 +74,12 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     /// Starts the thread and runs `client` on it. The thread holds `client` strongly until it returns, which is
     /// what makes an unretained pointer to the client in the context's user data safe.
     func start(_ client: some LWSServiceClient<Command>) {
-        let thread = Thread { [self] in self.run(client) }
-        thread.name = self.name
+        let thread = Thread { [self] in
+            // Named from inside: Foundation on Linux does not pass a name set before `start` to the kernel, and
+            // operators (`top -H`, `ps -L`) and tests see the kernel's name.
+            Thread.current.name = self.name
+            self.run(client)
+        }
         thread.start()
     }
 

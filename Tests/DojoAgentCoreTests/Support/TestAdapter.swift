@@ -44,9 +44,7 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     var callCount: Int { self.lock.withLock { self.calls.count } }
 
     private func enter(_ call: String) async throws {
-        var name = [CChar](repeating: 0, count: 32)
-        pthread_getname_np(pthread_self(), &name, name.count)
-        let threadName = String(cString: name)
+        let threadName = currentThreadName()
         let (gate, hangs) = self.lock.withLock { () -> (AsyncQueue<Void>?, Bool) in
             self.calls.append(call)
             self.threadNames.append(threadName)
@@ -155,4 +153,9 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
         struct VendorSecret: Error {}
         throw VendorSecret()
     }
+}
+
+/// The name of the calling thread (a synchronous function: `Thread.current` is unavailable in async code).
+private func currentThreadName() -> String {
+    Thread.current.name ?? ""
 }
