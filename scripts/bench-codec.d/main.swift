@@ -44,3 +44,22 @@ measure("decode results", 20000, resultJSON.count) { var n = 0; for (m, j) in re
 measure("encode results", 20000, decodedResults.count) { var n = 0; for r in decodedResults { if case .object(let o) = r.jsonValue { n &+= o.count } }; return n }
 let bad: JSONValue = ["dojoPartyId": "p", "startTime": "2024-08-12T09:30:00.000Z", "tableIds": [], "headers": [:]]
 measure("refuse a bad request", 20000, 1) { (try? DojoRequest(method: "CreatePartyV1", params: bad)) == nil ? 1 : 0 }
+
+// The agent's per-request codec path, end to end from the frame's text: classify the UpdatePartyV1 golden
+// frame and decode its params, then answer it with a Party result as the response frame's text.
+let updatePartyFrame = read(dir + "/UpdatePartyV1.request.json")
+let answerParty: Party = {
+    guard case .party(let party) = try! DojoResult(json: resultJSON[2].1, for: .createParty) else { fatalError() }
+    return party
+}()
+let answerID = RequestID("3c2d9b8e-4444-4f5a-8b6c-555555555555")
+func decodeFrame() -> Int {
+    guard case .request(let rpc) = IncomingMessage(frame: updatePartyFrame) else { fatalError("not a request") }
+    return (try! DojoRequest(method: rpc.method, params: rpc.params)).entityKeys.count
+}
+func encodeAnswer() -> Int {
+    ResponseFrame.success(.party(answerParty), id: answerID, method: "UpdatePartyV1").encoded().utf8.count
+}
+measure("hot path: parse + decode UpdatePartyV1 frame", 20000, 1) { decodeFrame() }
+measure("hot path: encode Party response frame", 20000, 1) { encodeAnswer() }
+measure("hot path: request frame in, response text out", 20000, 1) { decodeFrame() &+ encodeAnswer() }
