@@ -55,8 +55,27 @@ final class JSONTextEncoderState {
         let key: String
         /// Whether the key is ASCII throughout (then its bytes' order is `String`'s).
         let isASCII: Bool
+        /// An ASCII key's first eight bytes, big-endian, zero-padded: most pairs of keys differ in them, so they
+        /// are ordered by comparing two integers.
+        let prefix: UInt64
         let start: Int
         let end: Int
+
+        init(key: String, start: Int, end: Int) {
+            var prefix: UInt64 = 0
+            var isASCII = true
+            var offset = 0
+            for byte in key.utf8 {
+                if byte >= 0x80 { isASCII = false }
+                if offset < 8 { prefix |= UInt64(byte) << (56 - 8 * offset) }
+                offset += 1
+            }
+            self.key = key
+            self.isASCII = isASCII
+            self.prefix = prefix
+            self.start = start
+            self.end = end
+        }
     }
 
     struct Buffers {
@@ -154,12 +173,7 @@ final class JSONTextEncoderState {
         }
         let start = buffers.pointee.writer.bytes.count
         try write(value)
-        let member = Member(
-            key: key,
-            isASCII: JSONTextEncoderState.isASCII(key),
-            start: start,
-            end: buffers.pointee.writer.bytes.count
-        )
+        let member = Member(key: key, start: start, end: buffers.pointee.writer.bytes.count)
         buffers.pointee.members.append(member)
     }
 
@@ -177,19 +191,16 @@ extension JSONTextEncoderState.Buffers {
     /// Replaces the object's members' value text with `{"key":value,…}` in sorted key order.
     fileprivate mutating func finishObject(_ frame: JSONTextEncoderState.Frame) {
         let first = frame.firstMember
-        // Insertion sort by key, then by position: an object has a handful of members.
-        var index = first + 1
-        while index < members.count {
-            let member = members[index]
+        // Insertion sort by key, then by position (an object has a handful of members); swaps move, never copy.
+        for index in (first + 1)..<max(first + 1, members.count) {
             var slot = index
-            while slot > first, JSONTextEncoderState.orders(member, before: members[slot - 1]) {
-                members[slot] = members[slot - 1]
+            while slot > first, JSONTextEncoderState.orders(members[slot], before: members[slot - 1]) {
+                members.swapAt(slot, slot - 1)
                 slot -= 1
             }
-            members[slot] = member
-            index += 1
         }
         scratch.bytes.removeAll(keepingCapacity: true)
+        scratch.bytes.reserveCapacity(writer.bytes.count - frame.start + 24 * (members.count - first) + 2)
         scratch.bytes.append(UInt8(ascii: "{"))
         var wrote = false
         for offset in first..<members.count {
@@ -209,17 +220,9 @@ extension JSONTextEncoderState.Buffers {
 }
 
 extension JSONTextEncoderState {
-    static func isASCII(_ key: String) -> Bool {
-        var key = key
-        return key.withUTF8 { !$0.contains(where: { $0 >= 0x80 }) }
-    }
-
     /// Whether `key` sorts before `other` as `String`'s `<` orders them (the tree's writer sorts with it).
     static func orders(_ key: String, before other: String) -> Bool {
-        orders(
-            Member(key: key, isASCII: isASCII(key), start: 0, end: 0),
-            before: Member(key: other, isASCII: isASCII(other), start: 0, end: 0)
-        )
+        orders(Member(key: key, start: 0, end: 0), before: Member(key: other, start: 0, end: 0))
     }
 
     /// Whether `member`'s key sorts before `other`'s as `String`'s `<` orders them. Two ASCII keys (every coding
@@ -227,6 +230,7 @@ extension JSONTextEncoderState {
     /// after a differing byte counts: `"e\u{301}"` is `"é"`, which sorts after `"z"`).
     static func orders(_ member: Member, before other: Member) -> Bool {
         guard member.isASCII, other.isASCII else { return member.key < other.key }
+        if member.prefix != other.prefix { return member.prefix < other.prefix }
         var left = member.key
         var right = other.key
         return left.withUTF8 { left in
