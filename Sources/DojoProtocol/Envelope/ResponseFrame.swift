@@ -16,19 +16,41 @@ public struct ResponseFrame: Hashable, Sendable {
     public var id: RequestID?
     /// The request's method, echoed; omitted when `nil`.
     public var method: String?
-    /// Result or error.
-    public var outcome: Outcome
+    /// Result or error. A frame made by ``success(_:id:method:)`` holds its typed result and builds this JSON only
+    /// when asked: ``encoded()`` writes the result's text straight from the typed value.
+    public var outcome: Outcome {
+        get {
+            switch body {
+            case .outcome(let outcome): outcome
+            case .typed(let result): .result(result.jsonValue)
+            }
+        }
+        set { body = .outcome(newValue) }
+    }
+
+    private enum Body: Sendable {
+        case outcome(Outcome)
+        case typed(DojoResult)
+    }
+
+    private var body: Body
 
     /// Creates a response.
     public init(id: RequestID?, method: String?, outcome: Outcome) {
         self.id = id
         self.method = method
-        self.outcome = outcome
+        self.body = .outcome(outcome)
+    }
+
+    private init(id: RequestID?, method: String?, result: DojoResult) {
+        self.id = id
+        self.method = method
+        self.body = .typed(result)
     }
 
     /// A success response.
     public static func success(_ result: DojoResult, id: RequestID, method: String) -> ResponseFrame {
-        ResponseFrame(id: id, method: method, outcome: .result(result.jsonValue))
+        ResponseFrame(id: id, method: method, result: result)
     }
 
     /// An error response.
@@ -52,16 +74,56 @@ public struct ResponseFrame: Hashable, Sendable {
 
     /// The frame's text, ready to send.
     public func encoded() -> String {
-        var writer = JSONWriter(capacity: 512)
-        writer.write(jsonValue)
-        return writer.text
+        write().text
     }
 
     /// The frame's UTF-8 bytes, ready to send.
     public func encodedBytes() -> [UInt8] {
+        write().bytes
+    }
+
+    /// The text of ``jsonValue`` (keys sorted: `error`, `id`, `jsonrpc`, `method`, `result`), written member by
+    /// member; a typed result is written without its ``JSONValue``.
+    private func write() -> JSONWriter {
         var writer = JSONWriter(capacity: 512)
-        writer.write(jsonValue)
-        return writer.bytes
+        writer.bytes.append(UInt8(ascii: "{"))
+        if case .outcome(.error(let error)) = body {
+            writer.appendASCII(#""error":"#)
+            writer.write(error.jsonValue)
+            writer.bytes.append(UInt8(ascii: ","))
+        }
+        writer.appendASCII(#""id":"#)
+        writer.write(id?.jsonValue ?? .null)
+        writer.appendASCII(#","jsonrpc":"#)
+        writer.writeString(RPCVersion.current)
+        if let method {
+            writer.appendASCII(#","method":"#)
+            writer.writeString(method)
+        }
+        switch body {
+        case .outcome(.result(let result)):
+            writer.appendASCII(#","result":"#)
+            writer.write(result)
+        case .typed(let result):
+            writer.appendASCII(#","result":"#)
+            result.write(into: &writer)
+        case .outcome(.error):
+            break
+        }
+        writer.bytes.append(UInt8(ascii: "}"))
+        return writer
+    }
+
+    /// Frames are equal when their ids, methods and outcomes are (a typed result compares as its JSON).
+    public static func == (lhs: ResponseFrame, rhs: ResponseFrame) -> Bool {
+        lhs.id == rhs.id && lhs.method == rhs.method && lhs.outcome == rhs.outcome
+    }
+
+    /// Hashes the id, the method and the outcome.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(method)
+        hasher.combine(outcome)
     }
 
     /// Parses a response frame (the simulator's side): `id` (string, number or null), then exactly one of

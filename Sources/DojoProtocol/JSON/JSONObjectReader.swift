@@ -36,16 +36,20 @@ enum JSONField {
         DojoProtocolError(code: .invalidParams, fieldPath: path, reason: reason)
     }
 
-    static func string(_ value: JSONValue, at path: String) throws(DojoProtocolError) -> String {
+    /// The string `value` holds; `path` is rendered only for the error (a valid field builds no path text).
+    static func string(_ value: JSONValue, at path: @autoclosure () -> String) throws(DojoProtocolError) -> String {
         guard case .string(let string) = value else {
-            throw failure(path, "expected a string, got \(value.kindDescription)")
+            throw failure(path(), "expected a string, got \(value.kindDescription)")
         }
         return string
     }
 
-    static func array(_ value: JSONValue, at path: String) throws(DojoProtocolError) -> [JSONValue] {
+    static func array(
+        _ value: JSONValue,
+        at path: @autoclosure () -> String
+    ) throws(DojoProtocolError) -> [JSONValue] {
         guard case .array(let array) = value else {
-            throw failure(path, "expected an array, got \(value.kindDescription)")
+            throw failure(path(), "expected an array, got \(value.kindDescription)")
         }
         return array
     }
@@ -53,14 +57,14 @@ enum JSONField {
     /// An integer field takes an integer token only: digits with an optional leading `-`, no fraction, no
     /// exponent, within `Int64`. `4.0`, `4e0`, `4E+2`, `-0.0` and `1e-400` are refused (the parser keeps them as
     /// `.double`), as is an integer token beyond `Int64` (also a `.double`): an exact value is never guessed.
-    static func integer(_ value: JSONValue, at path: String) throws(DojoProtocolError) -> Int64 {
+    static func integer(_ value: JSONValue, at path: @autoclosure () -> String) throws(DojoProtocolError) -> Int64 {
         switch value {
         case .integer(let number):
             return number
         case .double:
-            throw failure(path, integerTokenReason)
+            throw failure(path(), integerTokenReason)
         default:
-            throw failure(path, "expected an integer, got \(value.kindDescription)")
+            throw failure(path(), "expected an integer, got \(value.kindDescription)")
         }
     }
 

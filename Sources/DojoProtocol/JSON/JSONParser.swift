@@ -14,8 +14,8 @@ struct JSONParser {
     /// Deepest array/object nesting accepted; Dojo's messages nest fewer than ten levels.
     static let maximumDepth = 256
 
-    /// The top-level members kept for an error answer when the rest of the document fails.
-    static let recoveredMembers: Set<String> = ["id", "method"]
+    /// Whether `key` names a top-level member kept for an error answer when the rest of the document fails.
+    static func isRecovered(_ key: String) -> Bool { key == "id" || key == "method" }
 
     private enum PathComponent {
         case key(String)
@@ -31,7 +31,13 @@ struct JSONParser {
     /// The first lone surrogate seen: its path and the offset of its escape.
     private var loneSurrogate: (path: String, offset: Int, code: UInt32)?
     private var loneSurrogateCount = 0
-    private var recovered: [String: JSONValue] = [:]
+    /// The top-level `id` and `method` read so far (kept apart: a dictionary only when a failure needs one).
+    private var recoveredID: JSONValue?
+    private var recoveredMethod: JSONValue?
+    /// The members of the objects being read, innermost last: an object's members are collected here and its
+    /// dictionary is made once at its end with the right capacity (growing it member by member rehashed every
+    /// key at each doubling).
+    private var pendingMembers: [(key: String, value: JSONValue)] = []
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -58,7 +64,10 @@ struct JSONParser {
             return try parser.parseDocument()
         } catch {
             var failure = error
-            failure.recovered = parser.recovered
+            var recovered: [String: JSONValue] = [:]
+            recovered["id"] = parser.recoveredID
+            recovered["method"] = parser.recoveredMethod
+            failure.recovered = recovered
             throw failure
         }
     }
@@ -152,13 +161,13 @@ struct JSONParser {
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1  // {
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        let firstMember = pendingMembers.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw unexpected() }
@@ -171,11 +180,11 @@ struct JSONParser {
             let surrogatesBefore = loneSurrogateCount
             let value = try parseValue()
             path.removeLast()
-            // RFC 8259 leaves duplicate names undefined; the last one wins, as in most parsers.
-            members[key] = value
-            if depth == 1, Self.recoveredMembers.contains(key) {
+            pendingMembers.append((key, value))
+            if depth == 1, Self.isRecovered(key) {
                 // An id holding a lone surrogate is not the id Dojo sent: never echo it.
-                recovered[key] = loneSurrogateCount == surrogatesBefore ? value : nil
+                let kept = loneSurrogateCount == surrogatesBefore ? value : nil
+                if key == "id" { recoveredID = kept } else { recoveredMethod = kept }
             }
             skipWhitespace()
             guard index < bytes.count else { throw unexpected() }
@@ -184,6 +193,12 @@ struct JSONParser {
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
+                var members = [String: JSONValue](minimumCapacity: pendingMembers.count - firstMember)
+                for member in pendingMembers[firstMember...] {
+                    // RFC 8259 leaves duplicate names undefined; the last one wins, as in most parsers.
+                    members[member.key] = member.value
+                }
+                pendingMembers.removeSubrange(firstMember...)
                 return .object(members)
             } else {
                 throw unexpected()

@@ -73,7 +73,9 @@ extension HandCodedJSON {
 
     /// Encodes ``jsonValue``.
     public func encodeHandCoded(to encoder: any Encoder) throws {
-        if let node = JSONEncoding.unwrap(encoder) {
+        if let text = encoder as? JSONTextEncoding {
+            text.state.writeSingle(jsonValue, depth: text.depth)
+        } else if let node = JSONEncoding.unwrap(encoder) {
             node.kind = .single
             node.single = jsonValue
         } else {

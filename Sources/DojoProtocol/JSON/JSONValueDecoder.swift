@@ -115,7 +115,35 @@ enum JSONScalar {
         if T.self == Int64.self { return unsafeBitCast(try JSONField.integer(value, at: path.rendered), to: T.self) }
         if T.self == Bool.self { return unsafeBitCast(try bool(value, path), to: T.self) }
         if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
+        if T.self == Timestamp.self { return unsafeBitCast(try timestamp(value, path), to: T.self) }
+        if T.self == [String].self { return unsafeBitCast(try strings(value, path), to: T.self) }
         return try T(from: JSONValueDecoding(value: value, path: path))
+    }
+
+    /// What `Timestamp(from:)` reads, without a nested decoder or the path's text (made only for an error).
+    static func timestamp(_ value: JSONValue, _ path: JSONFieldPath) throws(DojoProtocolError) -> Timestamp {
+        if case .string(let text) = value, case .success(let milliseconds) = TimestampParser.parse(text) {
+            return Timestamp(millisecondsSince1970: milliseconds)
+        }
+        return try Timestamp(json: value, path: path.rendered)
+    }
+
+    /// What `[String](from:)` reads through an unkeyed container, with the same errors (`tableIds[1]: expected
+    /// a string, got a number`), without a decoder per element.
+    static func strings(_ value: JSONValue, _ path: JSONFieldPath) throws(DojoProtocolError) -> [String] {
+        guard case .array(let elements) = value else {
+            throw JSONField.failure(path.rendered, "expected an array, got \(value.kindDescription)")
+        }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for (offset, element) in elements.enumerated() {
+            guard case .string(let string) = element else {
+                let elementPath = JSONFieldPath(parent: path.rendered, step: .index(offset))
+                throw JSONField.failure(elementPath.rendered, "expected a string, got \(element.kindDescription)")
+            }
+            strings.append(string)
+        }
+        return strings
     }
 
     static func bool(_ value: JSONValue, _ path: JSONFieldPath) throws(DojoProtocolError) -> Bool {

@@ -153,23 +153,49 @@ struct JSONUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { JSONEncoding(node: append()) }
 }
 
-struct JSONSingleValueEncoding: SingleValueEncodingContainer {
+struct JSONSingleValueEncoding: JSONScalarEncoding {
     let node: JSONEncodingNode
 
     var codingPath: [any CodingKey] { [] }
 
-    private func set(_ value: JSONValue) {
+    func set(_ value: JSONValue) {
         node.kind = .single
         node.single = value
     }
 
+    mutating func encode<T: Encodable>(_ value: T) throws { set(try JSONEncoding.encode(value)) }
+}
+
+/// A single-value container that keeps each scalar as its ``JSONValue`` (the tree's and the text encoder's).
+/// Every scalar type has its own method: one left to the generic `encode(_:)` would come back to it through
+/// the scalar's own `encode(to:)`, for ever.
+protocol JSONScalarEncoding: SingleValueEncodingContainer {
+    /// Makes `value` the container's value.
+    func set(_ value: JSONValue)
+}
+
+extension JSONScalarEncoding {
     mutating func encodeNil() { set(.null) }
     mutating func encode(_ value: Bool) { set(.bool(value)) }
     mutating func encode(_ value: String) { set(.string(value)) }
     mutating func encode(_ value: Double) { set(.double(value)) }
+    mutating func encode(_ value: Float) { set(.double(Double(value))) }
     mutating func encode(_ value: Int) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int64) { set(.integer(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { set(try JSONEncoding.encode(value)) }
+    mutating func encode(_ value: UInt8) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) { set(.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) { set(.integer(Int64(value))) }
+    /// An integer beyond `Int64` becomes a `.double`, as a parsed one does.
+    mutating func encode(_ value: UInt) {
+        set(value <= UInt(Int64.max) ? .integer(Int64(value)) : .double(Double(value)))
+    }
+    /// An integer beyond `Int64` becomes a `.double`, as a parsed one does.
+    mutating func encode(_ value: UInt64) {
+        set(value <= UInt64(Int64.max) ? .integer(Int64(value)) : .double(Double(value)))
+    }
 }
 
 extension JSONEncoding {

@@ -3,7 +3,8 @@
 /// Responses go out on the hot path, so the writer appends straight into one byte buffer (no intermediate
 /// strings per member) and escapes only what RFC 8259 requires.
 struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+    /// The text so far; the streaming encoder (``JSONTextEncoder``) also reorders an object's members in place.
+    var bytes: [UInt8] = []
 
     init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -15,7 +16,7 @@ struct JSONWriter {
         switch value {
         case .null: appendASCII("null")
         case .bool(let flag): appendASCII(flag ? "true" : "false")
-        case .integer(let number): appendASCII(String(number))
+        case .integer(let number): writeInteger(number)
         case .double(let number): writeDouble(number)
         case .string(let string): writeString(string)
         case .array(let elements):
@@ -53,6 +54,26 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// An integer's decimal digits.
+    mutating func writeInteger(_ number: Int64) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        // Digits of the magnitude, least significant first, then reversed (Int64.min's magnitude fits UInt64).
+        var magnitude = number.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+    }
+
+    /// A timestamp's canonical string (``Timestamp/iso8601String``), quoted.
+    mutating func writeTimestamp(_ timestamp: Timestamp) {
+        bytes.append(UInt8(ascii: "\""))
+        TimestampFormatter.append(timestamp.millisecondsSince1970, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     mutating func appendASCII(_ string: String) {
         bytes.append(contentsOf: string.utf8)
     }
@@ -68,33 +89,46 @@ struct JSONWriter {
     }
 
     mutating func writeString(_ string: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "\\"))
-            case 0x0A:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "n"))
-            case 0x0D:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "r"))
-            case 0x09:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                appendASCII("\\u00")
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-            default:
-                bytes.append(byte)
+        var string = string
+        // A native string's UTF-8 is contiguous: copy each run that needs no escape in one go.
+        string.withUTF8 { utf8 in
+            bytes.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for offset in utf8.indices {
+                let byte = utf8[offset]
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<offset]))
+                runStart = offset + 1
+                appendEscape(byte)
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape of one byte that JSON forbids raw in a string (a quote, a backslash, a control character).
+    private mutating func appendEscape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""):
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"):
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "\\"))
+        case 0x0A:
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "n"))
+        case 0x0D:
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "r"))
+        case 0x09:
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "t"))
+        default:
+            appendASCII("\\u00")
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -34,6 +34,21 @@ public enum DojoResult: Hashable, Sendable {
         }
     }
 
+    /// Writes the `result` JSON's text, the same bytes as ``jsonValue`` serialised, without building it.
+    func write(into writer: inout JSONWriter) {
+        switch self {
+        case .reservation(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .party(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .reservations(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .parties(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .tables(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .areas(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .order(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .orders(let value): JSONTextEncoder.encode(value, into: &writer)
+        case .empty: writer.appendASCII("{}")
+        }
+    }
+
     /// Decodes a `result` for the method it answers (the simulator's side, and golden tests).
     ///
     /// An `empty` result accepts any object (its members are ignored).

@@ -23,7 +23,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// - Throws: ``DojoProtocolError`` (code ``DojoProtocolError/Code/invalidValue``) whose message quotes a
     ///   short excerpt of the text and the precise reason.
     public init(iso8601 text: String) throws(DojoProtocolError) {
-        switch TimestampParser.parse(Array(text.utf8)) {
+        switch TimestampParser.parse(text) {
         case .success(let milliseconds):
             self.init(millisecondsSince1970: milliseconds)
         case .failure(let failure):
@@ -57,7 +57,7 @@ extension Timestamp: HandCodedJSON {
     /// Decodes a date-time string at `path`.
     public init(json: JSONValue, path: String) throws(DojoProtocolError) {
         let text = try JSONField.string(json, at: path)
-        switch TimestampParser.parse(Array(text.utf8)) {
+        switch TimestampParser.parse(text) {
         case .success(let milliseconds):
             self.init(millisecondsSince1970: milliseconds)
         case .failure(let failure):

@@ -5,6 +5,16 @@ enum TimestampParser {
     }
 
     static func parse(_ bytes: [UInt8]) -> Result<Int64, Failure> {
+        bytes.withUnsafeBufferPointer { parse(buffer: $0) }
+    }
+
+    /// Parses a string's UTF-8 in place (a native string's storage: no copy into an array).
+    static func parse(_ text: String) -> Result<Int64, Failure> {
+        var text = text
+        return text.withUTF8 { parse(buffer: $0) }
+    }
+
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> Result<Int64, Failure> {
         var cursor = Cursor(bytes: bytes)
         do {
             return .success(try cursor.parseDateTime())
@@ -14,7 +24,7 @@ enum TimestampParser {
     }
 
     private struct Cursor {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
         mutating func digits(_ count: Int, _ what: String) throws(Failure) -> Int {
@@ -175,36 +185,46 @@ private func pad(_ value: Int, _ width: Int) -> String {
 /// Formats milliseconds as `yyyy-MM-ddTHH:mm:ss.SSSZ` into a fixed 24-byte buffer.
 enum TimestampFormatter {
     static func format(_ milliseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the text ``format(_:)`` gives, without making a string (a response writes it straight out).
+    static func append(_ milliseconds: Int64, to bytes: inout [UInt8]) {
         let (days, millisecondOfDay) = floorDivide(milliseconds, 86_400_000)
         let date = Calendar.civilFromDays(Int(days))
         // Years outside 0...9999 cannot be written as four digits; they only arise from arithmetic in code.
         guard (0...9999).contains(date.year) else {
-            let clock = String(decoding: time(Int(millisecondOfDay)), as: UTF8.self)
-            return "\(date.year)-\(pad(date.month, 2))-\(pad(date.day, 2))T\(clock)Z"
+            var clock = [UInt8](repeating: 0, count: 12)
+            putTime(Int(millisecondOfDay), into: &clock, at: 0)
+            let text =
+                "\(date.year)-\(pad(date.month, 2))-\(pad(date.day, 2))T\(String(decoding: clock, as: UTF8.self))Z"
+            bytes.append(contentsOf: text.utf8)
+            return
         }
-        var bytes = [UInt8](repeating: 0, count: 24)
-        put(date.year, width: 4, into: &bytes, at: 0)
-        bytes[4] = UInt8(ascii: "-")
-        put(date.month, width: 2, into: &bytes, at: 5)
-        bytes[7] = UInt8(ascii: "-")
-        put(date.day, width: 2, into: &bytes, at: 8)
-        bytes[10] = UInt8(ascii: "T")
-        bytes.replaceSubrange(11..<23, with: time(Int(millisecondOfDay)))
-        bytes[23] = UInt8(ascii: "Z")
-        return String(decoding: bytes, as: UTF8.self)
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 24))
+        put(date.year, width: 4, into: &bytes, at: start)
+        bytes[start + 4] = UInt8(ascii: "-")
+        put(date.month, width: 2, into: &bytes, at: start + 5)
+        bytes[start + 7] = UInt8(ascii: "-")
+        put(date.day, width: 2, into: &bytes, at: start + 8)
+        bytes[start + 10] = UInt8(ascii: "T")
+        putTime(Int(millisecondOfDay), into: &bytes, at: start + 11)
+        bytes[start + 23] = UInt8(ascii: "Z")
     }
 
-    /// `HH:mm:ss.SSS` (12 bytes).
-    private static func time(_ millisecondOfDay: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        put(millisecondOfDay / 3_600_000, width: 2, into: &bytes, at: 0)
-        bytes[2] = UInt8(ascii: ":")
-        put(millisecondOfDay / 60_000 % 60, width: 2, into: &bytes, at: 3)
-        bytes[5] = UInt8(ascii: ":")
-        put(millisecondOfDay / 1000 % 60, width: 2, into: &bytes, at: 6)
-        bytes[8] = UInt8(ascii: ".")
-        put(millisecondOfDay % 1000, width: 3, into: &bytes, at: 9)
-        return bytes
+    /// `HH:mm:ss.SSS` (12 bytes) at `start`.
+    private static func putTime(_ millisecondOfDay: Int, into bytes: inout [UInt8], at start: Int) {
+        put(millisecondOfDay / 3_600_000, width: 2, into: &bytes, at: start)
+        bytes[start + 2] = UInt8(ascii: ":")
+        put(millisecondOfDay / 60_000 % 60, width: 2, into: &bytes, at: start + 3)
+        bytes[start + 5] = UInt8(ascii: ":")
+        put(millisecondOfDay / 1000 % 60, width: 2, into: &bytes, at: start + 6)
+        bytes[start + 8] = UInt8(ascii: ".")
+        put(millisecondOfDay % 1000, width: 3, into: &bytes, at: start + 9)
     }
 
     private static func put(_ value: Int, width: Int, into bytes: inout [UInt8], at start: Int) {
