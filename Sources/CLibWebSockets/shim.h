@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/prctl.h>
 
 /// `LWS_PRE` is a macro expression (`_LWS_PAD(4 + 10 + 2)`): Swift cannot see it. Every `lws_write` payload needs
 /// this many writable bytes before it.
@@ -34,6 +35,11 @@ static inline void clws_log(int level, const char *_Nonnull message) { _lws_log(
 
 /// `LWS_SET_TIMER_USEC_CANCEL` is a cast macro; cancels the per-wsi timer set by `lws_set_timer_usecs`.
 static inline void clws_cancel_timer(struct lws *_Nonnull wsi) { lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL); }
+
+/// Names the calling thread (an lws service thread) for `top -H`, `ps -L`, profilers and crash reports. `prctl` is
+/// variadic, so Swift cannot call it; Foundation's `Thread.name` reaches the kernel only when the thread's handle is
+/// already stored, which races with the thread's start. Linux keeps the first 15 bytes.
+static inline void clws_name_current_thread(const char *_Nonnull name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 /// `lws_wsi_close` is a macro: closes a wsi at the next opportunity without another callback round trip.
 static inline void clws_kill_async(struct lws *_Nonnull wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }

@@ -75,9 +75,8 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     /// what makes an unretained pointer to the client in the context's user data safe.
     func start(_ client: some LWSServiceClient<Command>) {
         let thread = Thread { [self] in
-            // Named from inside: Foundation on Linux does not pass a name set before `start` to the kernel, and
-            // operators (`top -H`, `ps -L`) and tests see the kernel's name.
-            Thread.current.name = self.name
+            // Named from inside, for the kernel: what operators (`top -H`, `ps -L`) and tests see (see the shim).
+            clws_name_current_thread(self.name)
             self.run(client)
         }
         thread.start()

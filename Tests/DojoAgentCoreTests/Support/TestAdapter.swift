@@ -155,7 +155,8 @@ final class TestAdapter: POSAdapter, @unchecked Sendable {
     }
 }
 
-/// The name of the calling thread (a synchronous function: `Thread.current` is unavailable in async code).
+/// The kernel's name of the calling thread (what `ps -L` shows), from `/proc/thread-self/comm`.
 private func currentThreadName() -> String {
-    Thread.current.name ?? ""
+    let data = FileHandle(forReadingAtPath: "/proc/thread-self/comm")?.readDataToEndOfFile() ?? Data()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
 }
