@@ -1,9 +1,10 @@
-import DemoPOS
 import DojoAdapter
 import DojoAgentTesting
 import DojoProtocol
 import Foundation
 import Testing
+
+@testable import DemoPOS
 
 @Suite("Demo POS", .timeLimit(.minutes(1)))
 struct DemoPOSTests {
@@ -264,6 +265,22 @@ struct DemoPOSTests {
                 context: context(.getReservation)
             )
             #expect(kept == r)
+        }
+    }
+
+    /// The demo POS's own transaction (cached `BEGIN IMMEDIATE`/`COMMIT`): a write that throws leaves nothing behind,
+    /// and the connection takes the next write normally.
+    @Test func aWriteThatThrowsIsRolledBack() async throws {
+        struct Planted: Error {}
+        try await withDemoPOS { pos, _ in
+            await #expect(throws: Planted.self) {
+                _ = try await pos.write { db -> Int in
+                    _ = try Records.nextID("reservation", in: db)
+                    throw Planted()
+                }
+            }
+            let created = try await pos.createReservation(booking("after"), context: context(.createReservation))
+            #expect(created.id == "res-000001", "the sequence bump was rolled back")
         }
     }
 
