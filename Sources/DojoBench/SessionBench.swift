@@ -15,8 +15,10 @@ import Transport
 /// A Hummingbird peer in this process plays Dojo and drives the load. The measured target runs in a child process
 /// (`dojo-bench session-target`), so its CPU time and context switches (its own `getrusage`, every thread) are
 /// the target's alone, not the load generator's. Targets, each on a fresh connection:
-/// - **raw transport echo** (baseline): a bare transport client echoing every frame;
-/// - **agent + in-memory adapter**: a real `Agent` (dispatcher, entity ordering, replay cache) over a dictionary;
+/// - **raw transport echo** (baseline): a bare transport client echoing every frame from the connection's own
+///   thread (`WebSocketConnection.executor`), and the same echo from Swift's global executor for comparison;
+/// - **agent + in-memory adapter**: a real `Agent` (dispatcher, entity ordering, replay cache) over a dictionary,
+///   quiet and logging at info through the agent's logfmt backend;
 /// - **agent + demo POS**: the same agent over the built-in demo POS (SQLite, one write transaction per update).
 /// A second baseline, **raw SQLite prepared update**, runs in this process: one cached `UPDATE` of the demo POS's
 /// party row per transaction, on a copy of the demo POS's file.
