@@ -204,7 +204,7 @@ public struct Agent: Service {
                     // Registration finishes once Dojo has the set (or at once when disabled): that must not end
                     // the agent.
                     .init(service: registrar, successTerminationBehavior: .ignore),
-                    .init(service: session),
+                    .init(service: LiveSession(session: session)),
                 ],
                 logger: self.logger
             )
@@ -271,5 +271,18 @@ struct AdapterService: Service {
 
     func run() async throws {
         try await self.adapter.runAlongsideAgent()
+    }
+}
+
+/// The session as the service group runs it. The group calls `run()` through the `Service` existential, and the
+/// generic `Session<C>` reached that way runs unspecialised: every request then paid for generic metadata lookups
+/// and value-witness copies in the dispatcher, replay cache and deadline queue. This concrete wrapper calls
+/// `Session<ContinuousClock>.run()` directly, so the compiler specialises the whole request path for the clock
+/// the agent uses (tests still drive `Session` and `Dispatcher` with a manual clock).
+private struct LiveSession: Service {
+    let session: Session<ContinuousClock>
+
+    func run() async throws {
+        try await self.session.run()
     }
 }
