@@ -21,7 +21,8 @@ import Transport
 ///   quiet and logging at info through the agent's logfmt backend;
 /// - **agent + demo POS**: the same agent over the built-in demo POS (SQLite, one write transaction per update).
 /// A second baseline, **raw SQLite prepared update**, runs in this process: one cached `UPDATE` of the demo POS's
-/// party row per transaction, on a copy of the demo POS's file.
+/// party row per transaction, on a copy of the demo POS's file, with the demo POS's durability (WAL,
+/// `synchronous = NORMAL`).
 ///
 /// Each target gets a warm-up, a **pipelined** run (`count` requests, `window` in flight) and a **paced** run
 /// (`rate` requests/s for `seconds`), every request with an id never used before (so none is answered from the
