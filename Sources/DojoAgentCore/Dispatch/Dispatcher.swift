@@ -170,19 +170,24 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         lookingUp: while true {
             let (lookup, mismatch) = self.replay.begin(id: rpc.id.text, method: rpc.method, now: self.clock.now)
             if mismatch {
-                logger.warning("Dojo reused a JSON-RPC id for a different method; handling it as a new request")
+                logger.log(.warning, "Dojo reused a JSON-RPC id for a different method; handling it as a new request")
             }
             switch lookup {
             case .answered(let stored):
                 self.sequencer.finish(ticket)
-                logger.info("repeated request answered from the stored response", metadata: ["outcome": "replayed"])
+                logger.log(
+                    .info,
+                    "repeated request answered from the stored response",
+                    metadata: ["outcome": "replayed"]
+                )
                 await self.deliver(stored, send: send, logger: logger)
                 return
             case .inFlight(let signal):
                 self.sequencer.finish(ticket)
                 await signal.wait()
                 if let stored = self.replay.storedResponse(for: rpc.id.text) {
-                    logger.info(
+                    logger.log(
+                        .info,
                         "repeated request answered with the first one's response",
                         metadata: ["outcome": "replayed"]
                     )
@@ -204,7 +209,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         let abandon: @Sendable () -> Void = {
             guard handle.claimAnswer() else { return }
             self.replay.abandon(id: rpc.id.text)
-            logger.warning(
+            logger.log(
+                .warning,
                 "request abandoned: the session ended before the POS answered; Dojo's retry will run it again",
                 metadata: ["outcome": "abandoned"]
             )
@@ -216,7 +222,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
             self.configuration.statistics?.record(method: rpc.method, outcome: outcome, duration: elapsed)
-            logger.info(
+            logger.log(
+                .info,
                 "request handled",
                 metadata: [
                     "entity": .quoted((try? admitted.decoded.get())?.entityKeys.first.map { "\($0)" } ?? "-"),
@@ -230,12 +237,13 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         switch admitted.decoded {
         case .failure(let error):
             if error.code == .unknownMethod {
-                logger.error(
+                logger.log(
+                    .error,
                     "Dojo sent a method this agent does not implement; it should only route registered capabilities",
                     metadata: ["reason": .quoted(error.message)]
                 )
             } else {
-                logger.warning("invalid request from Dojo", metadata: ["reason": .quoted(error.message)])
+                logger.log(.warning, "invalid request from Dojo", metadata: ["reason": .quoted(error.message)])
             }
             let mapped = DojoError.from(error)
             _ = await respond(
@@ -272,7 +280,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         let timeout = self.configuration.requestTimeout
         let started = self.clock.now
         let deadline = deadlines.add(deadline: started.advanced(by: timeout)) {
-            logger.warning(
+            logger.log(
+                .warning,
                 "adapter call is slow: answered Dojo with UnexpectedError at the deadline",
                 metadata: ["timeout": "\(timeout)"]
             )
@@ -304,7 +313,7 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             let mapped = DojoError.from(error)
             if let detail = mapped.localDetail {
-                logger.error("adapter call failed", metadata: ["error": .quoted(detail)])
+                logger.log(.error, "adapter call failed", metadata: ["error": .quoted(detail)])
             }
             frame = .failure(mapped.wireError, id: rpc.id, method: rpc.method)
             outcome = "\(mapped.wireError.errorType)"
@@ -322,7 +331,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         logger: RequestLog
     ) {
         if !deadlines.remove(deadline) {
-            logger.warning(
+            logger.log(
+                .warning,
                 "slow adapter call finished after the deadline",
                 metadata: ["duration_ms": "\(milliseconds(started.duration(to: self.clock.now)))"]
             )
@@ -368,7 +378,11 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             )
         case .handleEvent(let event):
             if try await self.store.hasHandledEvent(id: event.id) {
-                logger.info("Dojo event already handled; acknowledged again", metadata: ["event.id": .quoted(event.id)])
+                logger.log(
+                    .info,
+                    "Dojo event already handled; acknowledged again",
+                    metadata: ["event.id": .quoted(event.id)]
+                )
                 return .empty
             }
             let result = try await self.adapter.respond(to: request, context: context)
@@ -393,13 +407,14 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             do {
                 let current = try await fetch(existing.posID)
                 let result = try current ?? DojoResult(json: JSONValue(parsing: existing.result), for: request.method)
-                logger.info(
+                logger.log(
+                    .info,
                     "repeated create: returning the entity already created",
                     metadata: ["dojo.id": .quoted(dojoID), "pos.id": .quoted(existing.posID)]
                 )
                 return result
             } catch let error as AdapterError where error.code.errorType == .notFound {
-                logger.info("repeated create of an entity the POS has deleted: creating it again")
+                logger.log(.info, "repeated create of an entity the POS has deleted: creating it again")
             }
         }
         let result = try await self.adapter.respond(to: request, context: context)
@@ -423,7 +438,8 @@ struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         do {
             try await send(frame)
         } catch {
-            logger.warning(
+            logger.log(
+                .warning,
                 "could not send the response: the connection ended; Dojo will see no answer",
                 metadata: ["error": .quoted(describing: error)]
             )

@@ -17,53 +17,14 @@ struct RequestLog: Sendable {
         self.method = method
     }
 
-    func trace(
-        _ message: @autoclosure () -> Logger.Message,
-        metadata: @autoclosure () -> Logger.Metadata = [:],
-        file: String = #fileID,
-        function: String = #function,
-        line: UInt = #line
-    ) {
-        self.log(.trace, message(), metadata(), file: file, function: function, line: line)
-    }
-
-    func info(
-        _ message: @autoclosure () -> Logger.Message,
-        metadata: @autoclosure () -> Logger.Metadata = [:],
-        file: String = #fileID,
-        function: String = #function,
-        line: UInt = #line
-    ) {
-        self.log(.info, message(), metadata(), file: file, function: function, line: line)
-    }
-
-    func warning(
-        _ message: @autoclosure () -> Logger.Message,
-        metadata: @autoclosure () -> Logger.Metadata = [:],
-        file: String = #fileID,
-        function: String = #function,
-        line: UInt = #line
-    ) {
-        self.log(.warning, message(), metadata(), file: file, function: function, line: line)
-    }
-
-    func error(
-        _ message: @autoclosure () -> Logger.Message,
-        metadata: @autoclosure () -> Logger.Metadata = [:],
-        file: String = #fileID,
-        function: String = #function,
-        line: UInt = #line
-    ) {
-        self.log(.error, message(), metadata(), file: file, function: function, line: line)
-    }
-
-    private func log(
+    /// Logs `message` at `level` with the request's keys added to `metadata`.
+    func log(
         _ level: Logger.Level,
         _ message: @autoclosure () -> Logger.Message,
-        _ metadata: @autoclosure () -> Logger.Metadata,
-        file: String,
-        function: String,
-        line: UInt
+        metadata: @autoclosure () -> Logger.Metadata = [:],
+        file: String = #fileID,
+        function: String = #function,
+        line: UInt = #line
     ) {
         self.base.log(
             level: level,
