@@ -49,9 +49,7 @@ struct IdleMemoryBench: AsyncParsableCommand {
                 process.terminate()
                 process.waitUntilExit()
             }
-            guard let connection = await peer.nextConnection() else {
-                throw ValidationError("the agent did not connect")
-            }
+            let connection = try await SessionBench.connection(from: peer, what: "the agent")
             try await Task.sleep(for: .seconds(self.settle))
             let pid = process.processIdentifier
             let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""

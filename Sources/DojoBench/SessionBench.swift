@@ -101,7 +101,7 @@ struct SessionBench: AsyncParsableCommand {
         print("machine after: \(MachineState.read())")
     }
 
-    struct Measurement {
+    struct Measurement: Sendable {
         var throughput: Double
         var p50: Double
         var p99: Double
@@ -130,9 +130,7 @@ struct SessionBench: AsyncParsableCommand {
                 logInfo: logInfo
             )
             defer { child.stop() }
-            guard let connection = await peer.nextConnection() else {
-                throw ValidationError("the \(kind) target did not connect")
-            }
+            let connection = try await Self.connection(from: peer, what: "the \(kind) target")
             let partyIDs =
                 kind == .demo
                 ? try await Self.createParties(connection, count: self.parties)
@@ -158,8 +156,38 @@ struct SessionBench: AsyncParsableCommand {
         }
     }
 
+    /// The next connection to `peer`, waited for at most ``connectTimeout``: a target that fails to start or
+    /// to connect fails the run, naming what did not connect, instead of hanging it (the target's own errors are
+    /// on standard error, which it shares with the bench).
+    static func connection(from peer: WebSocketPeer, what: String) async throws -> PeerConnection {
+        try await withDeadline(connectTimeout, waitingFor: "\(what) to connect") {
+            guard let connection = await peer.nextConnection() else {
+                throw ValidationError("the peer stopped before \(what) connected")
+            }
+            return connection
+        }
+    }
+
+    /// How long a target may take to connect: generous, a bound on failure, never part of a measurement.
+    static let connectTimeout = Duration.seconds(60)
+
     /// Sends `frames` (at most `window` unanswered, or one per `interval`) and times each reply by its id.
+    ///
+    /// Bounded so a target that stops answering fails the run instead of hanging it: a minute plus 10 ms a
+    /// request, far beyond any real run (the slowest target answers a request in well under 1 ms).
     static func drive(
+        _ connection: PeerConnection,
+        frames: [(id: String, text: String)],
+        window: Int,
+        interval: Duration?
+    ) async throws -> Measurement {
+        let limit = Duration.seconds(60) + .milliseconds(10 * frames.count)
+        return try await withDeadline(limit, waitingFor: "the target to answer \(frames.count) requests") {
+            try await unboundedDrive(connection, frames: frames, window: window, interval: interval)
+        }
+    }
+
+    private static func unboundedDrive(
         _ connection: PeerConnection,
         frames: [(id: String, text: String)],
         window: Int,
@@ -200,6 +228,7 @@ struct SessionBench: AsyncParsableCommand {
                 } else {
                     _ = await credits.next()
                 }
+                try Task.checkCancellation()
                 sentAt.withLock { $0[frame.id] = clock.now }
                 try await connection.send(text: frame.text)
             }
@@ -262,7 +291,7 @@ struct SessionBench: AsyncParsableCommand {
                         for try await message in connection.inbound { try await connection.send(message) }
                     }
                 }
-                guard let connection = await peer.nextConnection() else { throw ValidationError("no echo client") }
+                let connection = try await Self.connection(from: peer, what: "the echo client")
                 let result = try await body(connection)
                 await connection.drop()
                 try await group.waitForAll()

@@ -39,25 +39,36 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    /// The next element, waiting for one if needed; nil once finished and drained.
+    /// The next element, waiting for one if needed; nil once finished and drained, or when the waiting task is
+    /// cancelled (so a wait bounded by ``withDeadline(_:waitingFor:_:)`` ends at its deadline instead of holding
+    /// the deadline's task group open forever). An element pushed after a cancelled wait stays queued.
     public func next() async -> Element? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-            let immediate: Element?? = self.state.withLockedValue { state in
-                if state.head < state.buffer.count {
-                    let element = state.buffer[state.head]
-                    state.head += 1
-                    if state.head == state.buffer.count {
-                        state.buffer.removeAll(keepingCapacity: true)
-                        state.head = 0
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+                let immediate: Element?? = self.state.withLockedValue { state in
+                    if state.head < state.buffer.count {
+                        let element = state.buffer[state.head]
+                        state.head += 1
+                        if state.head == state.buffer.count {
+                            state.buffer.removeAll(keepingCapacity: true)
+                            state.head = 0
+                        }
+                        return .some(element)
                     }
-                    return .some(element)
+                    // Checked under the lock: a cancellation that came before this point found no waiter to resume.
+                    if state.finished || Task.isCancelled { return .some(nil) }
+                    precondition(state.waiter == nil, "BUG: AsyncQueue has a single consumer")
+                    state.waiter = continuation
+                    return .none
                 }
-                if state.finished { return .some(nil) }
-                precondition(state.waiter == nil, "BUG: AsyncQueue has a single consumer")
-                state.waiter = continuation
-                return .none
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            let waiter: CheckedContinuation<Element?, Never>? = self.state.withLockedValue { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: nil)
         }
     }
 
