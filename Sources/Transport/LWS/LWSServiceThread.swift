@@ -41,9 +41,8 @@ protocol LWSServiceClient<Command>: AnyObject, Sendable {
 /// from elsewhere wakes the loop like a command. While the context does not exist (before it starts, after it is
 /// destroyed) jobs go to the global concurrent executor, so a task that outlives the connection still runs.
 final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `shared` is lock-protected; `thread` is written once, on the service thread, before
-    // any callback runs; `exitRequested` and `spareJobs` are service-thread confined (checked by
-    // `assertOnServiceThread`).
+    // @unchecked Sendable: `shared` is lock-protected; `exitRequested` and `spareJobs` are service-thread
+    // confined (checked by `assertOnServiceThread`).
 
     private struct Shared {
         var context: OpaquePointer?
@@ -51,7 +50,8 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         var commands: [Command] = []
         /// Swift jobs to run after the current service turn.
         var jobs: [UnownedJob] = []
-        /// The service thread, while the context exists (for "is the caller the service thread?").
+        /// The service thread, from its first instruction on (for "is the caller the service thread?"). The one
+        /// record of it: set before any callback runs; compared only while the context exists or on that thread.
         var serviceThread: pthread_t?
     }
 
@@ -63,7 +63,6 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     let finished = Completion()
     private let name: String
     private let shared = PThreadLock(Shared())
-    private var thread: pthread_t?
     private var exitRequested = false
     private var spareJobs: [UnownedJob] = []
 
@@ -121,7 +120,10 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     // MARK: - Service thread
 
     func assertOnServiceThread() {
-        assert(self.thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "BUG: off the lws thread")
+        assert(
+            self.shared.withLock { $0.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false },
+            "BUG: off the lws thread"
+        )
     }
 
     /// The commands queued since the last call, in order (call it from `EVENT_WAIT_CANCELLED`).
@@ -144,7 +146,7 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
 
     private func run(_ client: some LWSServiceClient<Command>) {
         _ = LWSLog.install
-        self.thread = pthread_self()
+        self.shared.withLock { $0.serviceThread = pthread_self() }
         LWSLog.beginCapture()
         defer { LWSLog.endCapture() }
 
@@ -164,10 +166,7 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
 
     /// Services `lws` until an exit is requested (or lws fails), then closes the queue.
     private func serve(_ lws: borrowing LWSContext, _ client: some LWSServiceClient<Command>) {
-        self.shared.withLock {
-            $0.context = lws.context
-            $0.serviceThread = pthread_self()
-        }
+        self.shared.withLock { $0.context = lws.context }
         client.serviceStarted(context: lws.context, vhost: lws.vhost)
         while !self.exitRequested {
             // Jobs first, so none queued on this thread (by `serviceStarted` or the last turn's callbacks, which do
@@ -178,7 +177,6 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         // Invariant 1: the context pointer goes under the lock before the context does.
         let (leftover, jobs): ([Command], [UnownedJob]) = self.shared.withLock { shared in
             shared.context = nil
-            shared.serviceThread = nil
             shared.accepting = false
             defer {
                 shared.commands.removeAll()
