@@ -29,15 +29,13 @@ public struct ControlClient: Sendable {
     public func send(_ request: ControlRequest) async throws(ControlError) -> ControlResponse {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<ControlResponse, ControlError>, Never>) in
-            let thread = Thread {
+            NamedThread.start("dojo-ctl-client") {
                 do throws(ControlError) {
                     continuation.resume(returning: .success(try self.sendBlocking(request)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
             }
-            thread.name = "dojo-control-client"
-            thread.start()
         }
         return try result.get()
     }

@@ -289,7 +289,7 @@ public struct ControlServer: Service {
                 continue
             }
             threads.enter()
-            let thread = Thread { [self] in
+            NamedThread.start("dojo-ctl-conn") { [self] in
                 self.serve(client, jobs: jobs)
                 sockets.withLock { sockets in
                     sockets.clients.remove(client)
@@ -297,8 +297,6 @@ public struct ControlServer: Service {
                 }
                 threads.leave()
             }
-            thread.name = "dojo-control-conn"
-            thread.start()
         }
     }
 
