@@ -2,6 +2,7 @@ import DojoAdapter
 import DojoProtocol
 import DojoSimulator
 import Foundation
+import Logging
 import ReferencePOS
 import Testing
 import Transport
@@ -229,6 +230,35 @@ struct SimulatorTests {
     }
 
     // MARK: - REST
+
+    /// A client that dies mid-POST (a chaos run's power cut) is not reported as a protocol failure: its body
+    /// never arrived, and it is not "larger than 1 MiB", which the simulator used to say of every unreadable body.
+    @Test func aPostAbandonedBeforeItsBodyIsLoggedNotFailed() async throws {
+        let logs = AsyncQueue<String>()
+        var configuration = DojoSimulator.Configuration.testing
+        configuration.logger = Logger(label: "dojo.sim") { _ in MessageQueueLogHandler(messages: logs) }
+        try await DojoSimulator.withSimulator(configuration: configuration) { simulator in
+            for path in ["/epos/events", "/epos/integrations/ws"] {
+                try HTTPTestClient.abandon(
+                    path == "/epos/events" ? "POST" : "PUT",
+                    port: simulator.port,
+                    path: path,
+                    headers: HTTPTestClient.agentHeaders(),
+                    declaredLength: 100,
+                    partialBody: #"{"eventType":"#
+                )
+                let logged = try await withDeadline(.seconds(30), waitingFor: "the abandoned request's log line") {
+                    while let message = await logs.next() {
+                        if message == "request abandoned before its body arrived" { return message }
+                    }
+                    throw SimulatorError.timedOut("the log", after: .zero)
+                }
+                #expect(logged == "request abandoned before its body arrived")
+            }
+            #expect(simulator.failures.all.isEmpty, "\(simulator.failures.all)")
+            #expect(simulator.events.all.isEmpty)
+        }
+    }
 
     @Test func anEventIsValidatedEchoedAndTheEntityFetchedBack() async throws {
         let pos = InMemoryPOS()
@@ -522,5 +552,21 @@ struct SimulatorTests {
                 #expect(try result(areas).arrayValue?.count == 2)
             }
         }
+    }
+}
+
+/// Hands every logged message to a queue, so a test can await a log line instead of sleeping.
+private struct MessageQueueLogHandler: LogHandler {
+    let messages: AsyncQueue<String>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.metadata[key] }
+        set { self.metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        self.messages.push("\(event.message)")
     }
 }

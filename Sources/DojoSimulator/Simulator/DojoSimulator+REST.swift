@@ -24,8 +24,12 @@ extension DojoSimulator {
     // MARK: - POST /epos/events
 
     private func receiveEvent(_ request: Request) async -> Response {
-        guard let body = await self.delayedBody(of: request) else {
+        let body: String
+        switch await self.delayedBody(of: request) {
+        case .text(let text): body = text
+        case .tooLarge:
             return self.refuseEvent(body: "", status: 413, problem: "the body is larger than 1 MiB", version: nil)
+        case .abandoned(let error): return self.abandoned(request, error)
         }
         let version = request.headers[HTTPField.Name("version")!]
         if let problem = self.restHeaderProblem(request, json: true) {
@@ -113,8 +117,11 @@ extension DojoSimulator {
     // MARK: - PUT /epos/integrations/ws
 
     private func receiveRegistration(_ request: Request) async -> Response {
-        guard let body = await self.delayedBody(of: request) else {
-            return self.refuseRegistration(status: 413, problem: "the body is larger than 1 MiB")
+        let body: String
+        switch await self.delayedBody(of: request) {
+        case .text(let text): body = text
+        case .tooLarge: return self.refuseRegistration(status: 413, problem: "the body is larger than 1 MiB")
+        case .abandoned(let error): return self.abandoned(request, error)
         }
         if let problem = self.restHeaderProblem(request, json: true) {
             return self.refuseRegistration(status: problem.status, problem: problem.reason)
@@ -158,13 +165,39 @@ extension DojoSimulator {
 
     // MARK: - Shared checks
 
-    /// Waits the injected REST delay, then reads the body; nil when it is larger than 1 MiB.
-    private func delayedBody(of request: Request) async -> String? {
+    /// A request body as the handler could read it.
+    private enum RequestBody {
+        case text(String)
+        /// Larger than ``maximumBodySize``: the client's fault, refused with 413 and recorded as a failure.
+        case tooLarge
+        /// The body never arrived whole: the client's connection ended mid-request (an agent killed or cut off
+        /// while posting, which chaos runs do on purpose). Not the client's protocol fault, and nobody is left to
+        /// answer, so it is logged, not recorded as a failure. (A malformed body never reaches a handler: NIO's
+        /// HTTP decoder closes the connection first.)
+        case abandoned(any Error)
+    }
+
+    /// Waits the injected REST delay, then reads the body.
+    private func delayedBody(of request: Request) async -> RequestBody {
         let delay = self.state.withLockedValue { $0.faults.eventResponseDelay }
         if delay > .zero { try? await Task.sleep(for: delay) }
         var request = request
-        guard let buffer = try? await request.collectBody(upTo: Self.maximumBodySize) else { return nil }
-        return String(buffer: buffer)
+        do {
+            return .text(String(buffer: try await request.collectBody(upTo: Self.maximumBodySize)))
+        } catch is NIOTooManyBytesError {
+            return .tooLarge
+        } catch {
+            return .abandoned(error)
+        }
+    }
+
+    /// The answer to a request whose body never arrived: logged; the response reaches no one.
+    private func abandoned(_ request: Request, _ error: any Error) -> Response {
+        self.logger.info(
+            "request abandoned before its body arrived",
+            metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"]
+        )
+        return Response(status: .badRequest)
     }
 
     /// Authorization, software-house-id, version and Content-Type, as the reference documents them.

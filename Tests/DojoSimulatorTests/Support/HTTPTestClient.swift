@@ -34,6 +34,65 @@ enum HTTPTestClient {
         }
     }
 
+    /// Sends a request head that promises `declaredLength` body bytes, then only `partialBody`, and closes the
+    /// connection without waiting for an answer: a client killed mid-request, as chaos runs kill the agent.
+    static func abandon(
+        _ method: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)],
+        declaredLength: Int,
+        partialBody: String
+    ) throws {
+        let fd = try connected(port: port)
+        defer { close(fd) }
+        let head = requestHead(method, port: port, path: path, headers: headers, length: declaredLength, close: false)
+        try writeAll(fd, Array((head + partialBody).utf8))
+    }
+
+    /// The request line and headers, up to and including the blank line.
+    private static func requestHead(
+        _ method: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)],
+        length: Int,
+        close: Bool
+    ) -> String {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        if close { head += "Connection: close\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        return head + "Content-Length: \(length)\r\n\r\n"
+    }
+
+    private static func connected(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw Failure(description: "connect() failed")
+        }
+        return fd
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard result > 0 else { throw Failure(description: "write() failed") }
+            written += result
+        }
+    }
+
     private static func sendBlocking(
         _ method: String,
         port: Int,
@@ -41,29 +100,10 @@ enum HTTPTestClient {
         headers: [(String, String)],
         body: String
     ) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        let fd = try connected(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect() failed") }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        let bytes = Array(request.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard result > 0 else { throw Failure(description: "write() failed") }
-            written += result
-        }
+        let head = requestHead(method, port: port, path: path, headers: headers, length: body.utf8.count, close: true)
+        try writeAll(fd, Array((head + body).utf8))
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
