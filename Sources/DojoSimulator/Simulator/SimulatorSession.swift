@@ -30,6 +30,8 @@ public final class SimulatorSession: Sendable, CustomStringConvertible {
     /// Every accepted response on this session, in arrival order.
     public let responses = Journal<ResponseFrame>()
     private let state = NIOLockedValueBox(State())
+    /// Signalled once `serve` has read the last frame and marked the session closed.
+    private let ended = PeerSignal()
     private let report: @Sendable (SimulatorFailure) -> Void
     private let nullIDResponseAllowed: @Sendable () -> Bool
 
@@ -136,9 +138,10 @@ public final class SimulatorSession: Sendable, CustomStringConvertible {
         self.connection.stopAnswering()
     }
 
-    /// Waits until the connection has ended.
+    /// Waits until the session has ended: its connection is gone and the simulator has read its last frame, so
+    /// `isOpen` is false. (Waiting for the connection alone raced the session's reader, which marks it closed.)
     public func awaitEnd() async {
-        _ = await self.connection.closeFrame()
+        await self.ended.wait()
     }
 
     /// Waits until the connection has ended; the close frame the agent sent, if it sent one.
@@ -165,6 +168,7 @@ public final class SimulatorSession: Sendable, CustomStringConvertible {
 
     private func markClosed() {
         self.state.withLockedValue { $0.isOpen = false }
+        self.ended.signal()
     }
 
     private func fail(_ message: String) {
