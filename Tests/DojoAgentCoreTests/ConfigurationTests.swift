@@ -51,6 +51,10 @@ import Transport
         ("[[t]]", "line 1: arrays of tables ([[…]]) are not supported"),
         ("x = 1 2", "line 1: unexpected '2' after the value; one assignment per line"),
         ("x = \"\\q\"", "line 1: unknown escape '\\q' in a string"),
+        // Found by the TOML fuzz target: TOML allows an empty quoted key, but it names no setting of ours.
+        ("a = 1\n'' = [1, 2]", "line 2: an empty quoted key names no setting"),
+        ("[dojo]\n\"\" = 1", "line 2: an empty quoted key names no setting"),
+        ("[a.'']", "line 1: an empty quoted key names no setting"),
     ])
     func rejectsWithTheLine(text: String, message: String) {
         #expect(throws: TOMLDocument.ParseError.self) { try TOMLDocument(parsing: text) }

@@ -139,10 +139,11 @@ private struct Parser {
         var parts: [String] = []
         while true {
             self.skipSpaces()
-            if self.current == "\"" {
-                parts.append(try self.parseBasicString())
-            } else if self.current == "'" {
-                parts.append(try self.parseLiteralString())
+            if self.current == "\"" || self.current == "'" {
+                let quoted = self.current == "\"" ? try self.parseBasicString() : try self.parseLiteralString()
+                // TOML allows an empty quoted key; no setting of ours has one, so it can only be a mistake.
+                guard !quoted.isEmpty else { throw self.error("an empty quoted key names no setting") }
+                parts.append(quoted)
             } else {
                 var bare = ""
                 while let scalar = self.current, scalar.isBareKeyCharacter {
