@@ -156,11 +156,11 @@ struct SessionBench: AsyncParsableCommand {
         }
     }
 
-    /// The next connection to `peer`, waited for at most ``connectTimeout``: a target that fails to start or
+    /// The next connection to `peer`, waited for at most ``failureBound``: a target that fails to start or
     /// to connect fails the run, naming what did not connect, instead of hanging it (the target's own errors are
     /// on standard error, which it shares with the bench).
     static func connection(from peer: WebSocketPeer, what: String) async throws -> PeerConnection {
-        try await withDeadline(connectTimeout, waitingFor: "\(what) to connect") {
+        try await withDeadline(failureBound, waitingFor: "\(what) to connect") {
             guard let connection = await peer.nextConnection() else {
                 throw ValidationError("the peer stopped before \(what) connected")
             }
@@ -168,12 +168,13 @@ struct SessionBench: AsyncParsableCommand {
         }
     }
 
-    /// How long a target may take to connect: generous, a bound on failure, never part of a measurement.
-    static let connectTimeout = Duration.seconds(60)
+    /// How long a target may take to connect, and the fixed part of the bound on a run's answers: generous, a bound
+    /// on failure, never part of a measurement.
+    static let failureBound = Duration.seconds(60)
 
     /// Sends `frames` (at most `window` unanswered, or one per `interval`) and times each reply by its id.
     ///
-    /// Bounded so a target that stops answering fails the run instead of hanging it: a minute plus 10 ms a
+    /// Bounded so a target that stops answering fails the run instead of hanging it: ``failureBound`` plus 10 ms a
     /// request, far beyond any real run (the slowest target answers a request in well under 1 ms).
     static func drive(
         _ connection: PeerConnection,
@@ -181,7 +182,7 @@ struct SessionBench: AsyncParsableCommand {
         window: Int,
         interval: Duration?
     ) async throws -> Measurement {
-        let limit = Duration.seconds(60) + .milliseconds(10 * frames.count)
+        let limit = failureBound + .milliseconds(10 * frames.count)
         return try await withDeadline(limit, waitingFor: "the target to answer \(frames.count) requests") {
             try await unboundedDrive(connection, frames: frames, window: window, interval: interval)
         }

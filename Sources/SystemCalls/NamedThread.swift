@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,7 +17,9 @@ public enum NamedThread {
     public static let maximumNameBytes = 15
 
     /// Starts a detached thread named `name` (cut to ``maximumNameBytes`` bytes) that runs `body` and ends.
-    public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    /// - Throws: ``SystemCallError`` (`pthread_create`) when the system refuses a new thread (`EAGAIN`: the
+    ///   process or user is at its thread limit, or memory is short); `body` then never runs.
+    public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
         let work = Unmanaged.passRetained(Work(name: name, body: body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(
@@ -29,7 +33,11 @@ public enum NamedThread {
             },
             work
         )
-        precondition(result == 0, "BUG: pthread_create failed with \(result)")
+        guard result == 0 else {
+            // The thread never started, so the work it would have released is released here.
+            Unmanaged<Work>.fromOpaque(work).release()
+            throw SystemCallError("pthread_create", errno: Errno(rawValue: result))
+        }
         pthread_detach(thread)
     }
 

@@ -12,11 +12,16 @@ struct NamedThreadTests {
         ("dojo-control-connection", "dojo-control-co"),
         ("dojo-ctl-cafés-é", "dojo-ctl-cafés"),
     ])
-    func theThreadIsNamedBeforeItsBodyRuns(name: String, seen: String) async {
+    func theThreadIsNamedBeforeItsBodyRuns(name: String, seen: String) async throws {
         // Many threads, so a race between naming and running would show.
         for _ in 0..<50 {
-            let kernelName = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-                NamedThread.start(name) { continuation.resume(returning: Self.kernelNameOfThisThread()) }
+            let kernelName = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<String, any Error>) in
+                do {
+                    try NamedThread.start(name) { continuation.resume(returning: Self.kernelNameOfThisThread()) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
             }
             #expect(kernelName == seen)
         }

@@ -3,7 +3,8 @@
 /// Supported: `# comments`, `[table]` and `[table.sub]` headers, `key = value` with bare or quoted keys, basic
 /// strings (`"…"` with `\" \\ \n \t \r \uXXXX` escapes), literal strings (`'…'`), integers (with `_`
 /// separators), floats, booleans, and arrays of those (which may span lines and end with a comma). Not supported
-/// (rejected with a clear error rather than misread): inline tables, arrays of tables, multi-line strings, dates.
+/// (rejected with a clear error rather than misread): inline tables, arrays of tables, multi-line strings, dates,
+/// and an empty quoted key (`"" = 1`: TOML allows one, but no setting has one). `agent.conf.example` says the same.
 /// Why not a TOML package: the one in the local mirrors wraps a C++ library, a large build and link cost for
 /// a dozen keys.
 struct TOMLDocument {

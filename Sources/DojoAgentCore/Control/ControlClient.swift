@@ -29,12 +29,20 @@ public struct ControlClient: Sendable {
     public func send(_ request: ControlRequest) async throws(ControlError) -> ControlResponse {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<ControlResponse, ControlError>, Never>) in
-            NamedThread.start("dojo-ctl-client") {
-                do throws(ControlError) {
-                    continuation.resume(returning: .success(try self.sendBlocking(request)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
+            do {
+                try NamedThread.start("dojo-ctl-client") {
+                    do throws(ControlError) {
+                        continuation.resume(returning: .success(try self.sendBlocking(request)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
                 }
+            } catch {
+                continuation.resume(
+                    returning: .failure(
+                        ControlError(.socketFailed, "could not start a thread to talk to the agent: \(error)")
+                    )
+                )
             }
         }
         return try result.get()

@@ -108,12 +108,16 @@ public struct ControlServer: Service {
         self.logger.info("control socket listening", metadata: ["control.path": "\(self.socketPath)"])
 
         threads.enter()
-        let acceptThread = Thread { [self] in
-            self.acceptLoop(sockets: sockets, jobs: jobSink, threads: threads)
-            threads.leave()
+        do {
+            try NamedThread.start("dojo-control") { [self] in
+                self.acceptLoop(sockets: sockets, jobs: jobSink, threads: threads)
+                threads.leave()
+            }
+        } catch {
+            Syscall.close(listener)
+            try? Syscall.unlink(self.socketPath)
+            throw ControlError(.socketFailed, "could not start the control socket's thread: \(error)")
         }
-        acceptThread.name = "dojo-control"
-        acceptThread.start()
         self.onListening?()
 
         await withGracefulShutdownHandler {
@@ -289,8 +293,26 @@ public struct ControlServer: Service {
                 continue
             }
             threads.enter()
-            NamedThread.start("dojo-ctl-conn") { [self] in
-                self.serve(client, jobs: jobs)
+            do {
+                try NamedThread.start("dojo-ctl-conn") { [self] in
+                    self.serve(client, jobs: jobs)
+                    sockets.withLock { sockets in
+                        sockets.clients.remove(client)
+                        Syscall.close(client)
+                    }
+                    threads.leave()
+                }
+            } catch {
+                // The system is out of threads: this client hears why, and the agent serves the next one.
+                self.logger.warning(
+                    "could not start a thread for a control connection",
+                    metadata: ["error": "\(error)"]
+                )
+                UnixSocket.writeLine(
+                    client,
+                    ControlResponse.failure("the agent could not start a thread for this request (\(error)); try again")
+                        .line
+                )
                 sockets.withLock { sockets in
                     sockets.clients.remove(client)
                     Syscall.close(client)
