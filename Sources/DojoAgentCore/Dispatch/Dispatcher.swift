@@ -21,7 +21,7 @@ import Logging
 /// - A repeated `CreateReservationV1`/`CreatePartyV1` (same Dojo id) returns the entity already created
 ///   (`AgentStore`), and a Dojo event id already handled is acknowledged without calling the adapter again.
 /// - Vendor error details never reach Dojo (`DojoError.from`); they go to the local log.
-struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
+final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     /// Limits (from `[session]`).
     public struct Configuration: Sendable {
         public var requestTimeout: Duration = .seconds(10)
