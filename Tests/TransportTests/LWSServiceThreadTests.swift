@@ -80,6 +80,32 @@ struct LWSServiceThreadTests {
         await client.service.finished.wait()
     }
 
+    @Test func commandsQueuedByTheServiceThreadsOwnJobsNeedNoWakeUpAndAreDrainedBeforeThePoll() async throws {
+        let client = RecordingClient()
+        try await client.start()
+        let wakesBefore = client.wakes.value
+        let (accepted, drainedAtOnce) = await withTaskExecutorPreference(client.service) {
+            var accepted = 0
+            var drainedAtOnce = 0
+            for index in 0..<1000 {
+                if client.service.enqueue(.record(sender: 0, index: index)) { accepted += 1 }
+                // The yield's job runs after the loop has drained the command just queued, in the same pass
+                // between two turns: nothing waited for a poll (the context has no socket, so a poll would sleep
+                // for lws's whole timeout, far beyond this test's time limit).
+                await Task.yield()
+                if client.receivedCount == index + 1 { drainedAtOnce += 1 }
+            }
+            return (accepted, drainedAtOnce)
+        }
+        #expect(accepted == 1000)
+        #expect(drainedAtOnce == 1000)
+        #expect(client.received.map(\.index) == Array(0..<1000))
+        // A wake to hand the task over, and one per `jobRoundsPerTurn` rounds; never one per command (1,000).
+        #expect(client.wakes.value - wakesBefore < 100)
+        #expect(client.service.enqueue(.stop))
+        await client.service.finished.wait()
+    }
+
     @Test func aTaskThatOutlivesTheServiceThreadStillRuns() async throws {
         let client = RecordingClient()
         try await client.start()
@@ -117,6 +143,11 @@ private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
 
     let service = LWSServiceThread<Command>(name: "lws-test")
     var received: [(sender: Int, index: Int)] = []
+    /// `received.count`, for a job on the service thread to read while the test runs.
+    var receivedCount: Int {
+        self.service.assertOnServiceThread()
+        return self.received.count
+    }
     var leftover = -1
     var ended = false
     /// The service thread (set before `start` returns).
@@ -168,9 +199,9 @@ private final class RecordingClient: LWSServiceClient, @unchecked Sendable {
     func serviceStopping(leftover: [Command]) { self.leftover = leftover.count }
     func serviceEnded() { self.ended = true }
 
-    func drain() {
+    /// From `EVENT_WAIT_CANCELLED` (a wake-up, counted by the callback) and from the loop between turns.
+    func drainCommands() {
         self.service.assertOnServiceThread()
-        self.wakes.add()
         for command in self.service.takeCommands() {
             switch command {
             case .record(let sender, let index): self.received.append((sender, index))
@@ -196,6 +227,8 @@ private func recordingCallback(
     guard reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED, let wsi, let context = lws_get_context(wsi),
         let raw = lws_context_user(context)
     else { return 0 }
-    Unmanaged<RecordingClient>.fromOpaque(raw).takeUnretainedValue().drain()
+    let client = Unmanaged<RecordingClient>.fromOpaque(raw).takeUnretainedValue()
+    client.wakes.add()
+    client.drainCommands()
     return 0
 }

@@ -6,7 +6,8 @@ import Logging
 /// The HTTP(S) client's libwebsockets context on its one long-lived `LWSServiceThread`.
 ///
 /// Threading is `LWSServiceThread`'s (read its invariants first): the service thread is the only caller of lws;
-/// Swift tasks `enqueue` a `Command`, the loop drains commands in `EVENT_WAIT_CANCELLED` and resumes continuations.
+/// Swift tasks `enqueue` a `Command`, the loop drains commands in `EVENT_WAIT_CANCELLED` (and between turns, for its
+/// own jobs' commands) and resumes continuations.
 ///
 /// Per request: one client wsi (`lws_client_connect_via_info` with a method), identified in callbacks by its
 /// request id in the wsi's opaque user data. Each request finishes exactly once (`finish`), whichever of
@@ -290,7 +291,7 @@ final class HTTPLoop: LWSServiceClient, @unchecked Sendable {
         return 0
     }
 
-    private func drainCommands() {
+    func drainCommands() {
         for command in self.service.takeCommands() {
             switch command {
             case .start(let request):

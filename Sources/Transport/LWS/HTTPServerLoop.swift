@@ -224,7 +224,7 @@ final class HTTPServerLoop: LWSServiceClient, @unchecked Sendable {
         return 0
     }
 
-    private func drainCommands() {
+    func drainCommands() {
         for command in self.service.takeCommands() {
             switch command {
             case .answer(let id, let response):

@@ -19,6 +19,10 @@ protocol LWSServiceClient<Command>: AnyObject, Sendable {
     func serviceStopping(leftover: [Command])
     /// The context is destroyed; the thread ends (and `finished` completes) right after this.
     func serviceEnded()
+    /// Handles every queued command (`takeCommands()`). Called from `LWS_CALLBACK_EVENT_WAIT_CANCELLED` (commands
+    /// from other threads, which wake the loop) and by the loop itself between two turns (commands its own jobs
+    /// queued, which do not), so never inside another lws callback.
+    func drainCommands()
 }
 
 /// A libwebsockets context on its own thread, and the one way other threads reach it.
@@ -29,6 +33,10 @@ protocol LWSServiceClient<Command>: AnyObject, Sendable {
 ///    service thread clears `shared.context` under that lock before `lws_context_destroy`: no wake after destroy.
 /// 2. Other threads talk to the loop by `enqueue`ing a command, which wakes it only on the empty → non-empty
 ///    transition; the client takes the commands with `takeCommands()` in `LWS_CALLBACK_EVENT_WAIT_CANCELLED`.
+///    A command enqueued by the service thread itself between two turns (a job sending its answer) wakes nothing:
+///    the loop drains commands (`drainCommands()`) before it next polls. That saves a wake-pipe write, its read
+///    and a poll round per message. Inside `lws_service` (a callback, maybe a timer one that runs before `poll()`)
+///    the thread's own commands still wake the loop.
 /// 3. Timer-driven callbacks run before `poll()` (lws trap 2): an exit asked for from one of them would leave the
 ///    loop asleep in `poll()`, so `requestExit` always wakes the loop itself.
 /// 4. The thread creates the context, services it until `requestExit` (or an lws error), closes the queue,
@@ -50,13 +58,16 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         var commands: [Command] = []
         /// Swift jobs to run after the current service turn.
         var jobs: [UnownedJob] = []
+        /// True while the service thread runs jobs and drains commands between two turns (set and read only by
+        /// that thread, under the lock like the rest): its own commands then need no wake-up.
+        var betweenTurns = false
         /// The service thread, from its first instruction on (for "is the caller the service thread?"). The one
         /// record of it: set before any callback runs; compared only while the context exists or on that thread.
         var serviceThread: pthread_t?
     }
 
-    /// The most job batches run between two service turns before the loop polls again (with a self-wake, so the
-    /// poll does not sleep): jobs that keep scheduling jobs cannot starve the socket.
+    /// The most rounds of jobs and commands run between two service turns before the loop polls again (with a
+    /// self-wake, so the poll does not sleep): jobs that keep scheduling jobs cannot starve the socket.
     private static var jobRoundsPerTurn: Int { 64 }
 
     /// Completed when the service thread has destroyed its context and is about to return.
@@ -92,7 +103,8 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
             guard shared.accepting || evenIfRefusing, let context = shared.context else { return false }
             let wasEmpty = shared.commands.isEmpty
             shared.commands.append(command)
-            if wasEmpty { lws_cancel_service(context) }
+            // Invariant 2: between turns the service thread drains commands again before it polls.
+            if wasEmpty, !(shared.betweenTurns && Self.isServiceThread(shared)) { lws_cancel_service(context) }
             return true
         }
     }
@@ -105,8 +117,7 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
             guard let context = shared.context else { return false }
             let wasEmpty = shared.jobs.isEmpty
             shared.jobs.append(job)
-            let onServiceThread = shared.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
-            if wasEmpty, !onServiceThread { lws_cancel_service(context) }
+            if wasEmpty, !Self.isServiceThread(shared) { lws_cancel_service(context) }
             return true
         }
         if !queued { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
@@ -120,10 +131,11 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
     // MARK: - Service thread
 
     func assertOnServiceThread() {
-        assert(
-            self.shared.withLock { $0.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false },
-            "BUG: off the lws thread"
-        )
+        assert(self.shared.withLock { Self.isServiceThread($0) }, "BUG: off the lws thread")
+    }
+
+    private static func isServiceThread(_ shared: borrowing Shared) -> Bool {
+        shared.serviceThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
     }
 
     /// The commands queued since the last call, in order (call it from `EVENT_WAIT_CANCELLED`).
@@ -169,9 +181,9 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         self.shared.withLock { $0.context = lws.context }
         client.serviceStarted(context: lws.context, vhost: lws.vhost)
         while !self.exitRequested {
-            // Jobs first, so none queued on this thread (by `serviceStarted` or the last turn's callbacks, which do
-            // not wake the loop) waits for the next poll to return.
-            self.runJobs()
+            // Jobs and commands first, so none queued on this thread (by `serviceStarted`, the last turn's callbacks
+            // or the jobs themselves, which do not wake the loop) waits for the next poll to return.
+            self.runBetweenTurns(client)
             if self.exitRequested || lws_service(lws.context, 0) < 0 { break }
         }
         // Invariant 1: the context pointer goes under the lock before the context does.
@@ -189,27 +201,37 @@ final class LWSServiceThread<Command>: TaskExecutor, @unchecked Sendable {
         client.serviceStopping(leftover: leftover)
     }
 
-    /// Runs the jobs queued for the service thread, and those they queue, up to `jobRoundsPerTurn` batches; if
-    /// some are still waiting, wakes the loop so that the next poll returns at once.
-    private func runJobs() {
-        let executor = self.asUnownedTaskExecutor()
+    /// Runs the jobs queued for this thread and drains the commands they queue, round after round, until a round
+    /// finds neither (at most ``jobRoundsPerTurn`` rounds; then a self-wake, so the poll that follows does not
+    /// sleep and the sockets are served before the rest).
+    private func runBetweenTurns(_ client: some LWSServiceClient<Command>) {
+        self.shared.withLock { $0.betweenTurns = true }
+        defer { self.shared.withLock { $0.betweenTurns = false } }
         for _ in 0..<Self.jobRoundsPerTurn {
-            var batch: [UnownedJob] = []
-            swap(&batch, &self.spareJobs)  // reuse the last batch's storage; nothing else references it
-            let empty = self.shared.withLock { shared in
-                swap(&shared.jobs, &batch)
-                return batch.isEmpty
-            }
-            if empty {
-                self.spareJobs = batch
-                return
-            }
-            for job in batch { job.runSynchronously(on: executor) }
-            batch.removeAll(keepingCapacity: true)
-            self.spareJobs = batch
+            let ranJobs = self.runJobBatch()
+            let hasCommands = self.shared.withLock { !$0.commands.isEmpty }
+            if hasCommands { client.drainCommands() }
+            guard ranJobs || hasCommands, !self.exitRequested else { return }
         }
         self.shared.withLock { shared in
-            if !shared.jobs.isEmpty, let context = shared.context { lws_cancel_service(context) }
+            if let context = shared.context { lws_cancel_service(context) }
         }
+    }
+
+    /// Runs the jobs queued so far (not those they queue); false when there were none.
+    private func runJobBatch() -> Bool {
+        var batch: [UnownedJob] = []
+        swap(&batch, &self.spareJobs)  // reuse the last batch's storage; nothing else references it
+        let empty = self.shared.withLock { shared in
+            swap(&shared.jobs, &batch)
+            return batch.isEmpty
+        }
+        if !empty {
+            let executor = self.asUnownedTaskExecutor()
+            for job in batch { job.runSynchronously(on: executor) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        self.spareJobs = batch
+        return !empty
     }
 }

@@ -8,7 +8,7 @@ import Logging
 /// Threading invariants:
 /// 1. `LWSServiceThread`'s: only the service thread calls lws (other threads `enqueue` a `Command`, which wakes the
 ///    loop with `lws_cancel_service`, never after the context is destroyed); commands are drained in
-///    `EVENT_WAIT_CANCELLED`.
+///    `EVENT_WAIT_CANCELLED`, and between turns for those the service thread's own jobs queued (`drainCommands`).
 /// 2. Writes happen only in `CLIENT_WRITEABLE`, one `lws_write` per callback, with `LWS_PRE` bytes of headroom.
 /// 3. The loop never blocks and never awaits; it hands results to Swift by resuming continuations and yielding to
 ///    the inbound stream.
@@ -550,7 +550,7 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
         }
     }
 
-    private func drainCommands() {
+    func drainCommands() {
         var wantWritable = false
         for command in self.service.takeCommands() {
             switch command {
