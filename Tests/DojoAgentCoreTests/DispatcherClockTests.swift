@@ -30,7 +30,9 @@ struct DispatcherClockTests {
         let (frames, input) = AsyncStream<String>.makeStream()
         let answers = AsyncQueue<String>()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await dispatcher.serve(frames: frames) { answers.push($0) } }
+            group.addTask {
+                try await dispatcher.serve(frames: frames) { answers.push(String(decoding: $0, as: UTF8.self)) }
+            }
             try await body(input, answers)
             // serve returns only once every call has returned: this also proves a timed-out call was cancelled.
             input.finish()

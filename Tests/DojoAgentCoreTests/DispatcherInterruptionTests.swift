@@ -29,7 +29,9 @@ struct DispatcherInterruptionTests {
         // Session 1: the create reaches the POS, then the session ends (its task is cancelled) before the POS answers.
         let (firstFrames, firstInput) = AsyncStream<String>.makeStream()
         let firstSent = Sent()
-        let first = Task { try await dispatcher.serve(frames: firstFrames) { firstSent.append($0) } }
+        let first = Task {
+            try await dispatcher.serve(frames: firstFrames) { firstSent.append(String(decoding: $0, as: UTF8.self)) }
+        }
         firstInput.yield(request)
         #expect(await adapter.started.next() == "create-party dp-cut")
         first.cancel()
@@ -41,7 +43,9 @@ struct DispatcherInterruptionTests {
         let (secondFrames, secondInput) = AsyncStream<String>.makeStream()
         let answers = AsyncQueue<String>()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await dispatcher.serve(frames: secondFrames) { answers.push($0) } }
+            group.addTask {
+                try await dispatcher.serve(frames: secondFrames) { answers.push(String(decoding: $0, as: UTF8.self)) }
+            }
             secondInput.yield(request)
             let answer = try ResponseFrame(parsing: try #require(await answers.next()))
             #expect(answer.id?.text == "retried-id")
@@ -77,8 +81,9 @@ struct DispatcherInterruptionTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await dispatcher.serve(frames: frames) {
-                    sent.append($0)
-                    answers.push($0)
+                    let text = String(decoding: $0, as: UTF8.self)
+                    sent.append(text)
+                    answers.push(text)
                 }
             }
             input.yield(frame(id: "cancelled", method: "ListAreasV1"))

@@ -57,7 +57,7 @@ struct LogInjectionTests {
             logger: logger
         )
         let responses = TestLockedArray()
-        try await dispatcher.serve(frames: frames.async) { responses.append($0) }
+        try await dispatcher.serve(frames: frames.async) { responses.append(String(decoding: $0, as: UTF8.self)) }
         return responses.values
     }
 

@@ -57,11 +57,12 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     ///   - executor: where the reading, the requests and the adapter calls run: the connection's own service
     ///     thread (`WebSocketConnection.executor`), so a request is read, served and answered without a hand-off
     ///     to another thread. Nil: the global concurrent executor.
-    ///   - send: writes one response frame; it may throw when the connection has ended.
+    ///   - send: writes one response frame, JSON text as UTF-8 bytes (valid UTF-8: written by `JSONWriter`, never
+    ///     turned into a `String` and back); it may throw when the connection has ended.
     func serve<Frames: AsyncSequence>(
         frames: Frames,
         executor: (any TaskExecutor)? = nil,
-        send: @escaping @Sendable (String) async throws -> Void
+        send: @escaping @Sendable ([UInt8]) async throws -> Void
     ) async throws where Frames.Element == String {
         try await withTaskExecutorPreference(executor) {
             try await self.serve(frames: frames, preferring: executor, send: send)
@@ -71,7 +72,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     private func serve<Frames: AsyncSequence>(
         frames: Frames,
         preferring executor: (any TaskExecutor)?,
-        send: @escaping @Sendable (String) async throws -> Void
+        send: @escaping @Sendable ([UInt8]) async throws -> Void
     ) async throws where Frames.Element == String {
         // One sweeper serves every deadline of this session (no timer per request); it stops with the session.
         let deadlines = DeadlineQueue(clock: self.clock)
@@ -120,7 +121,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
     private enum Admission {
         case request(Admitted)
-        case reply(String)
+        case reply([UInt8])
         case ignore
     }
 
@@ -153,7 +154,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             // The frame itself is a payload (it may carry a guest's details): at trace only.
             self.logger.trace("unreadable frame's text", metadata: ["frame.excerpt": .quoted(frame)])
             // Only answer when the id could be recovered: an `"id": null` reply correlates with nothing.
-            return invalid.id == nil ? .ignore : .reply(invalid.response.encoded())
+            return invalid.id == nil ? .ignore : .reply(invalid.response.encodedBytes())
         }
     }
 
@@ -161,7 +162,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         _ admitted: Admitted,
         handle: InFlightRequests.Handle,
         deadlines: DeadlineQueue<C>,
-        send: @escaping @Sendable (String) async throws -> Void
+        send: @escaping @Sendable ([UInt8]) async throws -> Void
     ) async {
         let rpc = admitted.rpc
         let logger = RequestLog(base: self.logger, id: rpc.id.text, method: rpc.method)
@@ -218,7 +219,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         // Returns false when the request had already been answered (the deadline or the call came first).
         let respond: @Sendable (ResponseFrame, String) async -> Bool = { frame, outcome in
             guard handle.claimAnswer() else { return false }
-            let encoded = frame.encoded()
+            let encoded = frame.encodedBytes()
             self.replay.complete(id: rpc.id.text, method: rpc.method, response: encoded, now: self.clock.now)
             let elapsed = admitted.arrived.duration(to: self.clock.now)
             self.configuration.statistics?.record(method: rpc.method, outcome: outcome, duration: elapsed)
@@ -434,7 +435,7 @@ final class Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         return result
     }
 
-    private func deliver(_ frame: String, send: @Sendable (String) async throws -> Void, logger: RequestLog) async {
+    private func deliver(_ frame: [UInt8], send: @Sendable ([UInt8]) async throws -> Void, logger: RequestLog) async {
         do {
             try await send(frame)
         } catch {

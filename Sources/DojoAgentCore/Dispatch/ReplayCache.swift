@@ -15,13 +15,13 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
         /// The same id is being handled now: wait for the signal, then read `storedResponse`.
         case inFlight(Completion)
         /// Already answered within the window.
-        case answered(String)
+        case answered([UInt8])
     }
 
     private enum Entry {
         /// `signal` is made when a repeat first waits for the answer (most requests never repeat).
         case inFlight(method: String, signal: Completion?)
-        case answered(method: String, response: String, at: Instant)
+        case answered(method: String, response: [UInt8], at: Instant)
     }
 
     private struct State {
@@ -49,8 +49,8 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     /// What one answered entry counts against ``maximumBytes``.
-    static func cost(id: String, method: String, response: String) -> Int {
-        id.utf8.count + method.utf8.count + response.utf8.count + entryOverhead
+    static func cost(id: String, method: String, response: [UInt8]) -> Int {
+        id.utf8.count + method.utf8.count + response.count + entryOverhead
     }
 
     /// Looks up `id`; a new id is recorded as in flight.
@@ -76,7 +76,7 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     /// Stores the response for `id` and wakes any repeat waiting for it.
-    func complete(id: String, method: String, response: String, now: Instant) {
+    func complete(id: String, method: String, response: [UInt8], now: Instant) {
         let signal: Completion? = self.state.withLock { state in
             let previous = state.entries[id]
             if case .answered(let oldMethod, let oldResponse, _) = previous {
@@ -104,7 +104,7 @@ final class ReplayCache<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     /// The response stored for `id`, if any.
-    func storedResponse(for id: String) -> String? {
+    func storedResponse(for id: String) -> [UInt8]? {
         self.state.withLock { state in
             if case .answered(_, let response, _) = state.entries[id] { return response }
             return nil

@@ -99,7 +99,7 @@ struct Session<C: Clock>: Service where C.Duration == Duration {
                     // `cancelOnGracefulShutdown()`: that merges two sequences, a task hand-off per frame.
                     try await withGracefulShutdownHandler {
                         try await self.dispatcher.serve(frames: frames, executor: connection.executor) { frame in
-                            try await connection.send(text: frame)
+                            try await connection.send(utf8Text: frame)
                         }
                     } onGracefulShutdown: {
                         connection.stopReceiving()

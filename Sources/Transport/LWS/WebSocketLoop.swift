@@ -186,15 +186,19 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
 
     /// Queues `message` and returns when the socket has accepted all of its bytes.
     func send(_ message: WebSocketMessage) async throws {
+        switch message {
+        case .text(let text): try await self.send(bytes: Array(text.utf8), isBinary: false)
+        case .binary(let data): try await self.send(bytes: data, isBinary: true)
+        }
+    }
+
+    /// Queues one message's payload (a text message's must be valid UTF-8) and returns when the socket has
+    /// accepted all of it.
+    func send(bytes: [UInt8], isBinary: Bool) async throws {
         let id = self.nextSendID.withLock { id in
             id += 1
             return id
         }
-        let (bytes, isBinary): ([UInt8], Bool) =
-            switch message {
-            case .text(let text): (Array(text.utf8), false)
-            case .binary(let data): (data, true)
-            }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let pending = PendingSend(id: id, bytes: bytes, isBinary: isBinary, continuation: continuation)

@@ -49,6 +49,15 @@ public struct WebSocketConnection: Sendable {
         try await self.loop.send(.text(text))
     }
 
+    /// Sends a text message whose payload is already UTF-8 bytes (JSON written by a byte writer), without a trip
+    /// through `String`. See `send(_:)`.
+    /// - Precondition: `utf8Text` is valid UTF-8 (RFC 6455 §5.6; a peer fails the connection with 1007
+    ///   otherwise). Checked in debug builds only: the check would cost what skipping the `String` saves.
+    public func send(utf8Text: [UInt8]) async throws {
+        assert(String(validating: utf8Text, as: UTF8.self) != nil, "BUG: a text message that is not UTF-8")
+        try await self.loop.send(bytes: utf8Text, isBinary: false)
+    }
+
     /// Ends `inbound` normally (after the messages already handed over), from any task; sends and the connection
     /// stay up. For a graceful shutdown that answers what it has read, then closes. Costs nothing per message,
     /// unlike racing each `next()` against a shutdown signal.
