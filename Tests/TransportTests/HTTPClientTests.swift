@@ -124,12 +124,13 @@ struct HTTPClientTests {
 
     @Test
     func nothingListeningIsConnectFailed() async throws {
-        let port = try RawTCPServer(.closeAfterRequest).port  // closed again when the server is released
+        let refusing = try RawTCPServer(.refuseConnections)
         let error = try await #require(throws: HTTPClientError.self) {
             try await HTTPClient.withClient(logger: testLogger) { http in
-                try await http.execute(HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/"))
+                try await http.execute(HTTPRequest(method: .get, url: "http://127.0.0.1:\(refusing.port)/"))
             }
         }
+        withExtendedLifetime(refusing) {}
         #expect(error.code == .connectFailed)
     }
 

@@ -66,6 +66,9 @@ final class RawTCPServer: @unchecked Sendable {
         case neverAnswer
         /// Accept, read the request, then close without a response.
         case closeAfterRequest
+        /// Bound but never listening: the kernel refuses every connection, and the port stays this server's while
+        /// it lives, so no other test's listener can be given it (a port freed and then dialled can be).
+        case refuseConnections
     }
 
     let fd: Int32
@@ -86,7 +89,9 @@ final class RawTCPServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
-        guard bound == 0, listen(fd, 8) == 0 else { throw PeerError("bind/listen failed") }
+        guard bound == 0, behaviour == .refuseConnections || listen(fd, 8) == 0 else {
+            throw PeerError("bind/listen failed")
+        }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
