@@ -9,7 +9,8 @@ import Logging
 /// 1. `LWSServiceThread`'s: only the service thread calls lws (other threads `enqueue` a `Command`, which wakes the
 ///    loop with `lws_cancel_service`, never after the context is destroyed); commands are drained in
 ///    `EVENT_WAIT_CANCELLED`, and between turns for those the service thread's own jobs queued (`drainCommands`).
-/// 2. Writes happen only in `CLIENT_WRITEABLE`, one `lws_write` per callback, with `LWS_PRE` bytes of headroom.
+/// 2. Writes happen only in `CLIENT_WRITEABLE`, up to `maxFramesPerWriteable` `lws_write`s per callback (each
+///    checked with `lws_partial_buffered`), with `LWS_PRE` bytes of headroom.
 /// 3. The loop never blocks and never awaits; it hands results to Swift by resuming continuations and yielding to
 ///    the inbound stream.
 ///
@@ -517,31 +518,43 @@ final class WebSocketLoop: LWSServiceClient, @unchecked Sendable {
             if self.sendHead < self.sendQueue.count { lws_callback_on_writable(wsi) }
             return 0
         }
-        guard self.sendHead < self.sendQueue.count else { return 0 }
-        let head = self.sendQueue[self.sendHead]
-        let chunk = min(head.bytes.count - head.offset, self.configuration.frameSize)
-        let isFirst = head.offset == 0
-        let isLast = head.offset + chunk == head.bytes.count
-        var flags =
-            isFirst
-            ? (head.isBinary ? LWS_WRITE_BINARY.rawValue : LWS_WRITE_TEXT.rawValue) : LWS_WRITE_CONTINUATION.rawValue
-        if !isLast { flags |= LWS_WRITE_NO_FIN.rawValue }
-        head.bytes.withUnsafeBufferPointer { bytes in
-            if chunk > 0 {
-                (self.txBuffer + self.pre).update(from: bytes.baseAddress! + head.offset, count: chunk)
+        // Up to `maxFramesPerWriteable` frames in one callback, stopping as soon as lws had to buffer a write
+        // (`lws_partial_buffered`, checked after every write as lws-ws-state.h asks; no system call): a queue of
+        // answers costs one poll round, not one each.
+        var written = 0
+        while self.sendHead < self.sendQueue.count {
+            let head = self.sendQueue[self.sendHead]
+            let chunk = min(head.bytes.count - head.offset, self.configuration.frameSize)
+            let isFirst = head.offset == 0
+            let isLast = head.offset + chunk == head.bytes.count
+            var flags =
+                isFirst
+                ? (head.isBinary ? LWS_WRITE_BINARY.rawValue : LWS_WRITE_TEXT.rawValue)
+                : LWS_WRITE_CONTINUATION.rawValue
+            if !isLast { flags |= LWS_WRITE_NO_FIN.rawValue }
+            head.bytes.withUnsafeBufferPointer { bytes in
+                if chunk > 0 {
+                    (self.txBuffer + self.pre).update(from: bytes.baseAddress! + head.offset, count: chunk)
+                }
             }
-        }
-        if lws_write(wsi, self.txBuffer + self.pre, chunk, lws_write_protocol(rawValue: flags)) < 0 {
-            return -1
-        }
-        head.offset += chunk
-        if isLast {
-            self.popSend()
-            head.succeed()
+            if lws_write(wsi, self.txBuffer + self.pre, chunk, lws_write_protocol(rawValue: flags)) < 0 {
+                return -1
+            }
+            head.offset += chunk
+            if isLast {
+                self.popSend()
+                head.succeed()
+            }
+            written += 1
+            if written == Self.maxFramesPerWriteable || lws_partial_buffered(wsi) != 0 { break }
         }
         if self.sendHead < self.sendQueue.count || self.pingDue { lws_callback_on_writable(wsi) }
         return 0
     }
+
+    /// The most data frames one `CLIENT_WRITEABLE` writes: enough that pipelined answers share a poll round,
+    /// few enough (a megabyte at the largest frame size) that reading is not held up behind a long queue.
+    private static var maxFramesPerWriteable: Int { 16 }
 
     private func popSend() {
         self.sendHead += 1
