@@ -224,6 +224,7 @@ let package = Package(
                 "AgentSupport", "DemoPOS", "DojoAgentCore", "DojoAgentTesting", "DojoProcessAdapter", "DojoSimulator",
                 "SystemCalls",
                 "Transport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import DojoProtocol
 import Foundation
+import InMemoryLogging
 import Logging
 import Testing
 import Transport
@@ -9,39 +10,19 @@ import Transport
 /// Text from Dojo reaches the log quoted, escaped and clipped (`LogText`): it can never forge or stretch a line.
 @Suite(.timeLimit(.minutes(1)))
 struct LogInjectionTests {
-    /// Every record the dispatcher logs, with its metadata rendered as a log handler would render it.
-    final class Records: @unchecked Sendable {
-        // @unchecked Sendable: `lines` is only touched with `lock` held.
-        private let lock = NSLock()
-        private var lines: [(message: String, metadata: [String: String])] = []
+    /// Every record the dispatcher logs (swift-log's `InMemoryLogHandler`), with its metadata rendered as a log
+    /// handler would render it.
+    struct Records {
+        private let handler = InMemoryLogHandler()
 
-        var all: [(message: String, metadata: [String: String])] { self.lock.withLock { self.lines } }
+        var all: [(message: String, metadata: [String: String])] {
+            self.handler.entries.map { ("\($0.message)", $0.metadata.mapValues { "\($0)" }) }
+        }
 
         func logger() -> Logger {
-            var logger = Logger(label: "log-injection") { _ in Handler(records: self) }
+            var logger = Logger(label: "log-injection") { _ in self.handler }
             logger.logLevel = .trace
             return logger
-        }
-
-        fileprivate func append(_ message: String, _ metadata: [String: String]) {
-            self.lock.withLock { self.lines.append((message, metadata)) }
-        }
-
-        private struct Handler: LogHandler {
-            let records: Records
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { self.metadata[key] }
-                set { self.metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                var merged = self.metadata
-                for (key, value) in event.metadata ?? [:] { merged[key] = value }
-                self.records.append("\(event.message)", merged.mapValues { "\($0)" })
-            }
         }
     }
 

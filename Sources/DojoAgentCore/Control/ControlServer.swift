@@ -293,14 +293,18 @@ public struct ControlServer: Service {
                 continue
             }
             threads.enter()
+            // Ends the client's connection, whether its thread served it or could not start.
+            let release: @Sendable () -> Void = {
+                sockets.withLock { sockets in
+                    sockets.clients.remove(client)
+                    Syscall.close(client)
+                }
+                threads.leave()
+            }
             do {
                 try NamedThread.start("dojo-ctl-conn") { [self] in
                     self.serve(client, jobs: jobs)
-                    sockets.withLock { sockets in
-                        sockets.clients.remove(client)
-                        Syscall.close(client)
-                    }
-                    threads.leave()
+                    release()
                 }
             } catch {
                 // The system is out of threads: this client hears why, and the agent serves the next one.
@@ -313,11 +317,7 @@ public struct ControlServer: Service {
                     ControlResponse.failure("the agent could not start a thread for this request (\(error)); try again")
                         .line
                 )
-                sockets.withLock { sockets in
-                    sockets.clients.remove(client)
-                    Syscall.close(client)
-                }
-                threads.leave()
+                release()
             }
         }
     }
